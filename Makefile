@@ -1,0 +1,51 @@
+# ClinicDesk: `make run` to start the app, `make test` to run the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     ?= data/clinic.duckdb
+HOST   ?= 127.0.0.1
+PORT   ?= 8501
+
+.PHONY: run test browser seed-large bench clean-venv
+
+run: $(VENV)/.installed $(DB)
+	@$(BIN)/python manage.py describe --db $(DB) --address $(HOST) --port $(PORT)
+	CLINICDESK_DB=$(DB) $(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+
+test: $(VENV)/.installed-dev browser
+	$(BIN)/python -m pytest
+
+# The demo database is created once; an existing file is never overwritten.
+$(DB): | $(VENV)/.installed
+	$(BIN)/python manage.py seed --scale demo --db $(DB)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Browser tests drive Debian's chromium through Playwright (Playwright cannot download its
+# own browser here). Installed when missing and we are root; otherwise the e2e tests say why
+# they skip (and fail under CI=true).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is not installed and we are not root: browser tests will skip (fail under CI)."; fi
+
+seed-large: $(VENV)/.installed
+	$(BIN)/python manage.py seed --scale large --db data/large.duckdb
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,69 @@
+"""Named errors. Each carries a message a member of staff can read aloud or act on.
+
+Pages catch :class:`ClinicError` and show ``str(err)`` next to the field or action concerned;
+anything else is a bug and is logged, never shown with its traceback.
+"""
+
+from __future__ import annotations
+
+
+class ClinicError(Exception):
+    """Base of every error a user may see. ``field`` names the form field at fault, if any."""
+
+    default_message = "Something went wrong."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+        self.field = field
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class Busy(ClinicError):
+    default_message = "The system is busy with another change. Please try again."
+
+
+class DatabaseLocked(ClinicError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The database {path} is in use by another process (is the ClinicDesk app running?). "
+            "Stop it first, or do this from inside the app."
+        )
+        self.path = path
+
+
+class NotFound(ClinicError):
+    default_message = "That record does not exist."
+
+
+class ValidationError(ClinicError):
+    """One or more fields are wrong. ``errors`` maps field name to message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        first = next(iter(self.errors.items()), ("", "Please correct the form."))
+        super().__init__(first[1], field=first[0] or None)
+
+
+# --- sign-in and users -----------------------------------------------------------------------
+
+
+class BadLogin(ClinicError):
+    # Same words for an unknown user, a wrong password and a deactivated account, so the
+    # message does not reveal which usernames exist.
+    default_message = "Wrong username or password."
+
+
+class NotAllowed(ClinicError):
+    default_message = "Your role does not give access to this."
+
+
+class UsernameTaken(ClinicError):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"The username “{username}” is already taken.", field="username")
+
+
+class LastAdmin(ClinicError):
+    default_message = "This is the last active admin: make someone else admin first."

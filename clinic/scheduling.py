@@ -1,0 +1,301 @@
+"""Scheduling rules, pure: statuses and their allowed moves, what blocks a slot, booking checks,
+and finding free slots.
+
+Times passed in here are aware datetimes; working hours are clinic-local wall-clock times and
+are turned into instants day by day (daylight-saving days included) with ``zoneinfo``.
+Intervals are half-open [start, end): back-to-back appointments do not overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Final
+
+from clinic.errors import ClinicError
+from clinic.timeutil import zone
+
+# --- statuses ------------------------------------------------------------------------------
+
+STATUSES: Final = ("scheduled", "confirmed", "checked_in", "completed", "no_show", "cancelled")
+
+STATUS_LABELS: Final = {
+    "scheduled": "Scheduled",
+    "confirmed": "Confirmed",
+    "checked_in": "Checked in",
+    "completed": "Completed",
+    "no_show": "No-show",
+    "cancelled": "Cancelled",
+}
+
+# The one table of allowed moves. A no-show marked by mistake can be undone by checking the
+# patient in (they arrived late); completed and cancelled are final (book again instead).
+TRANSITIONS: Final[dict[str, frozenset[str]]] = {
+    "scheduled": frozenset({"confirmed", "checked_in", "no_show", "cancelled"}),
+    "confirmed": frozenset({"scheduled", "checked_in", "no_show", "cancelled"}),
+    "checked_in": frozenset({"completed", "cancelled"}),
+    "completed": frozenset(),
+    "no_show": frozenset({"checked_in"}),
+    "cancelled": frozenset(),
+}
+
+# Statuses whose appointment holds its time: cancelled and no-show appointments free the slot.
+BLOCKING: Final = frozenset({"scheduled", "confirmed", "checked_in", "completed"})
+
+# Only these can still be moved to another time.
+RESCHEDULABLE: Final = frozenset({"scheduled", "confirmed"})
+
+
+class InvalidTransition(ClinicError):
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(
+            f"A {STATUS_LABELS.get(current, current).lower()} appointment cannot be marked "
+            f"{STATUS_LABELS.get(wanted, wanted).lower()}."
+        )
+        self.current, self.wanted = current, wanted
+
+
+def allowed_moves(current: str) -> list[str]:
+    """The statuses an appointment in ``current`` may move to, in workflow order."""
+    moves = TRANSITIONS.get(current, frozenset())
+    return [s for s in STATUSES if s in moves]
+
+
+def check_transition(current: str, wanted: str) -> None:
+    if wanted not in TRANSITIONS.get(current, frozenset()):
+        raise InvalidTransition(current, wanted)
+
+
+# --- booking errors (each one a sentence the front desk can read aloud) ---------------------
+
+
+class SlotTaken(ClinicError):
+    default_message = "That time is already taken."
+
+
+class ProviderBusy(SlotTaken):
+    def __init__(self, provider: str, at: str) -> None:
+        super().__init__(f"{provider} already has a patient at {at}.", field="start")
+
+
+class PatientBusy(SlotTaken):
+    def __init__(self, at: str) -> None:
+        super().__init__(f"This patient already has an appointment overlapping {at}.", field="start")
+
+
+class OutsideWorkingHours(ClinicError):
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} is not working at that time.", field="start")
+
+
+class ProviderAway(ClinicError):
+    def __init__(self, provider: str, reason: str | None) -> None:
+        why = f" ({reason})" if reason else ""
+        super().__init__(f"{provider} is away at that time{why}.", field="start")
+
+
+class ClinicClosed(ClinicError):
+    def __init__(self, day: date, reason: str | None) -> None:
+        why = f": {reason}" if reason else ""
+        super().__init__(f"The clinic is closed on {day:%A %d %B %Y}{why}.", field="start")
+
+
+class InThePast(ClinicError):
+    default_message = "That time has already passed."
+
+    def __init__(self) -> None:
+        super().__init__(field="start")
+
+
+class TooSoon(ClinicError):
+    def __init__(self, minutes: int) -> None:
+        super().__init__(f"Appointments need at least {minutes} minutes' notice.", field="start")
+
+
+class TooFarAhead(ClinicError):
+    def __init__(self, days: int) -> None:
+        super().__init__(f"Appointments can be booked at most {days} days ahead.", field="start")
+
+
+class NewPatientsOnly(ClinicError):
+    def __init__(self, visit_type: str) -> None:
+        super().__init__(f"“{visit_type}” is only for new patients; this patient has been seen before.", field="type")
+
+
+class NotAcceptingNewPatients(ClinicError):
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} is not accepting new patients.", field="provider")
+
+
+class ProviderInactive(ClinicError):
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider} is no longer seeing patients.", field="provider")
+
+
+class NotReschedulable(ClinicError):
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            f"A {STATUS_LABELS.get(status, status).lower()} appointment cannot be moved.", field="start"
+        )
+
+
+# --- the facts a booking is checked against -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """A weekly working block in clinic-local wall-clock time. weekday: Monday = 0."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime
+    end: datetime
+    label: str | None = None
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_notice_min: int = 0
+    max_days_ahead: int = 180
+    late_cancel_hours: int = 24
+
+
+@dataclass
+class BookingContext:
+    """Everything the rules need, loaded by db/ inside the booking transaction."""
+
+    tz: str
+    provider_name: str
+    provider_active: bool
+    accepting_new: bool
+    hours: list[Block]
+    time_off: list[Interval] = field(default_factory=list)
+    closures: dict[date, str | None] = field(default_factory=dict)
+    provider_busy: list[Interval] = field(default_factory=list)
+    patient_busy: list[Interval] = field(default_factory=list)
+    patient_is_new: bool = False
+    rules: Rules = field(default_factory=Rules)
+
+
+@dataclass(frozen=True)
+class VisitType:
+    id: int
+    name: str
+    duration_min: int
+    buffer_after_min: int = 0
+    new_patients_only: bool = False
+    colour: str = "#64748b"
+
+
+def local_label(instant: datetime, tz: str) -> str:
+    local = instant.astimezone(zone(tz))
+    return f"{local:%a %d %b %H:%M}"
+
+
+def block_instants(day: date, block: Block, tz: str) -> tuple[datetime, datetime]:
+    z = zone(tz)
+    return datetime.combine(day, block.start, tzinfo=z), datetime.combine(day, block.end, tzinfo=z)
+
+
+def within_hours(start: datetime, end: datetime, hours: Iterable[Block], tz: str) -> bool:
+    """True when [start, end) lies inside one working block of its clinic-local day."""
+    day = start.astimezone(zone(tz)).date()
+    for block in hours:
+        if block.weekday != day.weekday():
+            continue
+        b_start, b_end = block_instants(day, block, tz)
+        if b_start <= start and end <= b_end:
+            return True
+    return False
+
+
+def check_booking(
+    start: datetime,
+    visit_type: VisitType,
+    ctx: BookingContext,
+    *,
+    now: datetime,
+    ignore_notice: bool = False,
+) -> tuple[datetime, datetime]:
+    """Raise the first rule a booking breaks; return (end, busy_until) when it breaks none.
+
+    ``ignore_notice`` skips only the minimum-notice rule (a walk-in booked by the desk); a time
+    in the past is refused all the same.
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    end = start + timedelta(minutes=visit_type.duration_min)
+    busy_until = end + timedelta(minutes=visit_type.buffer_after_min)
+    if not ctx.provider_active:
+        raise ProviderInactive(ctx.provider_name)
+    if start < now:
+        raise InThePast()
+    if not ignore_notice and start < now + timedelta(minutes=ctx.rules.min_notice_min):
+        raise TooSoon(ctx.rules.min_notice_min)
+    local_day = start.astimezone(zone(ctx.tz)).date()
+    if local_day > now.astimezone(zone(ctx.tz)).date() + timedelta(days=ctx.rules.max_days_ahead):
+        raise TooFarAhead(ctx.rules.max_days_ahead)
+    if local_day in ctx.closures:
+        raise ClinicClosed(local_day, ctx.closures[local_day])
+    if not within_hours(start, end, ctx.hours, ctx.tz):
+        raise OutsideWorkingHours(ctx.provider_name)
+    for away in ctx.time_off:
+        if away.overlaps(start, end):
+            raise ProviderAway(ctx.provider_name, away.label)
+    if visit_type.new_patients_only and not ctx.patient_is_new:
+        raise NewPatientsOnly(visit_type.name)
+    if ctx.patient_is_new and not ctx.accepting_new:
+        raise NotAcceptingNewPatients(ctx.provider_name)
+    for busy in ctx.provider_busy:
+        if busy.overlaps(start, busy_until):
+            raise ProviderBusy(ctx.provider_name, local_label(start, ctx.tz))
+    for busy in ctx.patient_busy:
+        if busy.overlaps(start, end):
+            raise PatientBusy(local_label(start, ctx.tz))
+    return end, busy_until
+
+
+def is_late_cancellation(start: datetime, now: datetime, rules: Rules) -> bool:
+    """Cancelled less than ``late_cancel_hours`` before the start (a KPI and a policy flag)."""
+    return start - now < timedelta(hours=rules.late_cancel_hours)
+
+
+# --- free slots -----------------------------------------------------------------------------
+
+
+def free_slots(
+    day: date,
+    visit_type: VisitType,
+    ctx: BookingContext,
+    *,
+    now: datetime,
+    step_min: int = 15,
+) -> Iterator[datetime]:
+    """Start times on ``day`` where ``visit_type`` could be booked with this context's provider.
+
+    Candidates start at each working block's start and every ``step_min`` after; each is run
+    through the same rules as a real booking (patient rules aside, when no patient is given).
+    """
+    if day in ctx.closures or not ctx.provider_active:
+        return
+    duration = timedelta(minutes=visit_type.duration_min)
+    for block in sorted((b for b in ctx.hours if b.weekday == day.weekday()), key=lambda b: b.start):
+        b_start, b_end = block_instants(day, block, ctx.tz)
+        candidate = b_start
+        while candidate + duration <= b_end:
+            try:
+                check_booking(candidate.astimezone(timezone.utc), visit_type, ctx, now=now)
+            except ClinicError:
+                pass
+            else:
+                yield candidate.astimezone(timezone.utc)
+            candidate += timedelta(minutes=step_min)

@@ -1,0 +1,42 @@
+"""The frame every page shares: the sidebar (who is signed in, sign out, demo badge) and the
+access check each page makes before showing anything."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from clinic.access import ROLE_LABELS, can_open
+from components import auth
+from components.db_session import get_conn
+from components.text import md
+from db import settings, users
+
+
+def sidebar(user: users.User) -> None:
+    with st.sidebar:
+        st.markdown(f"**{md(user.full_name)}**  \n{ROLE_LABELS.get(user.role, user.role)} · `{md(user.username)}`")
+        if settings.is_demo(get_conn()):
+            st.badge("Demo data", icon=":material/science:", color="orange")
+        if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+            auth.sign_out(user)
+            st.rerun()
+
+
+def require(page: str) -> users.User:
+    """Return the signed-in user if their role may open ``page``; otherwise refuse and stop.
+
+    Navigation already hides pages a role may not open; this second check refuses a page
+    reached any other way, before any of its data is read.
+    """
+    user = auth.current_user()
+    if user is None:
+        # Signed out (or deactivated) while on this page: offer the sign-in form right here.
+        auth.login_page()
+        st.stop()
+    if not can_open(user.role, page):
+        st.error(
+            f"Your role ({ROLE_LABELS.get(user.role, user.role)}) does not give access to this page.",
+            icon=":material/block:",
+        )
+        st.stop()
+    return user

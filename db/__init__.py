@@ -1,0 +1,193 @@
+"""Data access over one embedded DuckDB file.
+
+What matters about the connection:
+
+* One process holds the file. DuckDB takes a file lock on open (read-only opens too), so the
+  running app is the only reader and writer; ``manage.py`` refuses politely when the app holds it.
+* One connection per process, a new ``conn.cursor()`` per operation. A DuckDB connection is
+  not thread-safe and Streamlit serves every browser session on its own thread; a shared
+  connection used from several threads fails with "connection is busy".
+* Every function in ``db/`` takes the connection first, so tests hand it a temporary file.
+* Times are ``TIMESTAMPTZ`` and the session time zone is UTC: Python receives aware datetimes
+  in UTC and ``clinic/`` converts to the clinic's zone for display.
+* Writes that can race go through :func:`atomic`, which retries DuckDB's optimistic
+  "Conflict on ..." errors a bounded number of times and then raises :class:`clinic.errors.Busy`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from clinic.errors import Busy, DatabaseLocked
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MAX_ATTEMPTS = 8
+
+T = TypeVar("T")
+
+Connection = duckdb.DuckDBPyConnection
+
+
+def connect(path: str | Path) -> Connection:
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+    Raises :class:`clinic.errors.DatabaseLocked` when another process holds the file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLocked(str(path)) from exc
+        raise
+    # GLOBAL so that every cursor() made from this connection inherits it. (Passing TimeZone in
+    # connect(config=...) fails: the ICU extension is not loaded yet at that point.)
+    conn.execute("SET GLOBAL TimeZone = 'UTC'")
+    migrate(conn)
+    return conn
+
+
+def connect_memory() -> Connection:
+    """An in-memory database with the full schema: for quick experiments and a few tests."""
+    conn = duckdb.connect(":memory:")
+    conn.execute("SET GLOBAL TimeZone = 'UTC'")
+    migrate(conn)
+    return conn
+
+
+def migration_files() -> list[tuple[int, str, Path]]:
+    """(version, name, path) for every ``NNN_name.sql`` file, in order."""
+    found = []
+    for p in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql")):
+        found.append((int(p.name[:3]), p.stem[4:], p))
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a number: {versions}")
+    return found
+
+
+def applied_versions(conn: Connection) -> set[int]:
+    cur = conn.cursor()
+    cur.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
+    )
+    return {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Apply every migration not yet recorded, each in its own transaction. Returns what ran.
+
+    Migrations are forward-only: a file, once released, is never edited; fix it with a new one.
+    """
+    done = applied_versions(conn)
+    ran = []
+    for version, name, path in migration_files():
+        if version in done:
+            continue
+        sql = path.read_text(encoding="utf-8")
+        cur = conn.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute(sql)
+            cur.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            cur.execute("COMMIT")
+        except BaseException:
+            _rollback_quietly(cur)
+            raise
+        ran.append(version)
+        log.info("applied migration %03d_%s", version, name)
+    return ran
+
+
+def _rollback_quietly(cur: Connection) -> None:
+    # After an error DuckDB keeps the transaction open but aborted, and would turn a later
+    # COMMIT into a silent rollback. Roll back explicitly; ignore "no transaction is active".
+    with contextlib.suppress(duckdb.Error):
+        cur.execute("ROLLBACK")
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """True for DuckDB's optimistic-concurrency failures, which are worth retrying."""
+    if isinstance(exc, duckdb.TransactionException):
+        return True
+    text = str(exc)
+    return "Conflict on" in text or "write-write conflict" in text.lower()
+
+
+@contextlib.contextmanager
+def transaction(conn: Connection) -> Iterator[Connection]:
+    """One attempt at a transaction on a fresh cursor: commit on success, roll back on any error.
+
+    A conflict raised here is re-raised as-is; use :func:`atomic` to retry it.
+    """
+    cur = conn.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield cur
+        cur.execute("COMMIT")
+    except BaseException:
+        _rollback_quietly(cur)
+        raise
+    finally:
+        cur.close()
+
+
+def atomic(conn: Connection, fn: Callable[[Connection], T], *, attempts: int = MAX_ATTEMPTS) -> T:
+    """Run ``fn(cursor)`` inside :func:`transaction`, retrying DuckDB write conflicts.
+
+    ``fn`` must be safe to run again from the start (it is: everything it did was rolled back).
+    After ``attempts`` conflicts in a row, raises :class:`clinic.errors.Busy`.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(conn) as cur:
+                return fn(cur)
+        except duckdb.Error as exc:
+            if not is_conflict(exc):
+                raise
+            log.debug("write conflict, attempt %d of %d: %s", attempt, attempts, exc)
+            # Jittered back-off so that the losers of a race do not collide again in lockstep.
+            time.sleep(random.uniform(0, 0.004 * attempt))
+    raise Busy()
+
+
+def read(conn: Connection, sql: str, params: list | dict | None = None) -> list[tuple]:
+    """Run a read-only query on a fresh cursor and return all rows."""
+    cur = conn.cursor()
+    try:
+        return cur.execute(sql, params or []).fetchall()
+    finally:
+        cur.close()
+
+
+def read_df(conn: Connection, sql: str, params: list | dict | None = None):
+    """Run a read-only query on a fresh cursor and return a pandas DataFrame (for display).
+
+    DuckDB's ``.df()`` turns DECIMAL into float: do money arithmetic in SQL, not on the frame.
+    """
+    cur = conn.cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+def read_one(conn: Connection, sql: str, params: list | dict | None = None) -> tuple | None:
+    cur = conn.cursor()
+    try:
+        return cur.execute(sql, params or []).fetchone()
+    finally:
+        cur.close()

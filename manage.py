@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""ClinicDesk operator commands. Run ``python manage.py --help``.
+
+These work on a database file that the app is NOT holding: DuckDB locks the file for the one
+process that opens it. When the app holds it, each command says so in one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from pathlib import Path
+
+import db
+from clinic.access import ROLES
+from clinic.errors import ClinicError, DatabaseLocked, ValidationError
+
+DEFAULT_DB = Path(__file__).resolve().parent / "data" / "clinic.duckdb"
+EXIT_ERROR = 1
+EXIT_LOCKED = 2
+
+
+def _open(path: Path) -> db.Connection:
+    return db.connect(path)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """An empty database with one admin account."""
+    from db import audit, settings, users
+
+    username = args.admin_username or _ask("Admin username", "admin")
+    full_name = args.admin_name or _ask("Admin full name", "Clinic Administrator")
+    password = args.admin_password or os.environ.get("CLINICDESK_ADMIN_PASSWORD") or _ask_password()
+    conn = _open(args.db)
+    try:
+        if users.list_users(conn):
+            print(f"{args.db} already has users; nothing done. Use create-user to add one.", file=sys.stderr)
+            return EXIT_ERROR
+        settings.set_many(conn, {"timezone": args.timezone, "clinic_name": args.clinic_name, "is_demo": "false"})
+        users.create(conn, username=username, full_name=full_name, role="admin", password=password, by="manage.py")
+        db.atomic(conn, lambda cur: audit.record(cur, "manage.py", "db.init", detail={"path": str(args.db)}))
+    finally:
+        conn.close()
+    print(f"Created {args.db} with admin user {username}.")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Demo data. A new file is built beside the target and moved into place only when complete,
+    so an interrupted seed never leaves a half-filled database behind."""
+    from db import seed as seeder
+
+    target: Path = args.db
+    started = time.perf_counter()
+    if target.exists():
+        conn = _open(target)
+        try:
+            counts = seeder.seed(conn, scale=args.scale, seed=args.seed, timezone=args.timezone)
+        finally:
+            conn.close()
+    else:
+        partial = target.with_name(target.name + ".partial")
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        conn = _open(partial)
+        try:
+            counts = seeder.seed(conn, scale=args.scale, seed=args.seed, timezone=args.timezone)
+            conn.execute("CHECKPOINT")
+        finally:
+            conn.close()
+        os.replace(partial, target)
+    elapsed = time.perf_counter() - started
+    summary = ", ".join(f"{n:,} {name}" for name, n in counts.items())
+    print(f"Seeded {target} ({args.scale}, seed {args.seed}) in {elapsed:.1f} s: {summary}.")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from db import users
+
+    password = args.password or os.environ.get("CLINICDESK_NEW_PASSWORD") or _ask_password()
+    conn = _open(args.db)
+    try:
+        user_id = users.create(
+            conn, username=args.username, full_name=args.full_name, role=args.role, password=password, by="manage.py"
+        )
+    finally:
+        conn.close()
+    print(f"Created user {args.username} ({args.role}), id {user_id}.")
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    """What `make run` prints before starting the app: the address and, for a demo, the logins."""
+    from db import settings
+
+    conn = _open(args.db)
+    try:
+        demo = settings.is_demo(conn)
+        name = settings.get(conn, "clinic_name")
+    finally:
+        conn.close()
+    print(f"\nClinicDesk for {name}: open http://{args.address}:{args.port} in your browser.")
+    if demo:
+        print("Demo data. Sign in as frontdesk, billing, doctor, manager or admin; the password is 'demo'.")
+    print()
+    return 0
+
+
+def _ask(prompt: str, default: str) -> str:
+    if not sys.stdin.isatty():
+        return default
+    answer = input(f"{prompt} [{default}]: ").strip()
+    return answer or default
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        raise ValidationError({"password": "No password given: pass --password (or set it in the environment)."})
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat it: "):
+        raise ValidationError({"password": "The two passwords differ."})
+    return first
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="manage.py", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_db(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+
+    p = sub.add_parser("init", help="create an empty database with a first admin user")
+    add_db(p)
+    p.add_argument("--admin-username")
+    p.add_argument("--admin-name")
+    p.add_argument("--admin-password", help="else CLINICDESK_ADMIN_PASSWORD, else asked")
+    p.add_argument("--timezone", default="America/New_York", help="the clinic's IANA time zone")
+    p.add_argument("--clinic-name", default="My Clinic")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("seed", help="fill an empty database with synthetic demo data")
+    add_db(p)
+    p.add_argument("--scale", choices=("demo", "large", "test"), default="demo")
+    p.add_argument("--seed", type=int, default=42, help="same seed, same data")
+    p.add_argument("--timezone", default="America/New_York")
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("create-user", help="add a staff account")
+    add_db(p)
+    p.add_argument("--username", required=True)
+    p.add_argument("--full-name", required=True)
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--password", help="else CLINICDESK_NEW_PASSWORD, else asked")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("describe", help="print the app's address and, for a demo, its logins")
+    add_db(p)
+    p.add_argument("--address", default="127.0.0.1")
+    p.add_argument("--port", default="8501")
+    p.set_defaults(func=cmd_describe)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DatabaseLocked as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_LOCKED
+    except ValidationError as exc:
+        for field, message in exc.errors.items():
+            print(f"{field}: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    except ClinicError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

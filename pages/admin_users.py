@@ -1,0 +1,130 @@
+"""Admin › Users: list accounts, add one, change a role, deactivate or reactivate, reset a password."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from clinic.access import ROLE_LABELS, ROLES
+from clinic.errors import ClinicError, ValidationError
+from components import forms
+from components.db_session import get_conn
+from components.frame import require
+from components.text import md
+from db import users
+
+admin = require("admin_users")
+conn = get_conn()
+
+st.title("Users")
+forms.show_flashes()
+
+accounts = users.list_all(conn)
+st.dataframe(
+    accounts.drop(columns=["id"]).assign(role=accounts["role"].map(ROLE_LABELS)),
+    hide_index=True,
+    column_config={
+        "username": "Username",
+        "full_name": "Name",
+        "role": "Role",
+        "active": st.column_config.CheckboxColumn("Active"),
+        "last_sign_in_at": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD HH:mm"),
+        "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD"),
+    },
+)
+
+add_col, change_col = st.columns(2, gap="large")
+
+with add_col:
+    st.subheader("Add a user")
+    form = "add_user"
+    with st.form(form):
+        username = st.text_input("Username", key="new_username", help="Lower-case letters, digits, . _ -")
+        forms.field_error(form, "username")
+        full_name = st.text_input("Full name", key="new_full_name")
+        forms.field_error(form, "full_name")
+        role = st.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="new_role")
+        forms.field_error(form, "role")
+        password = st.text_input("Initial password", type="password", key="new_password")
+        forms.field_error(form, "password")
+        confirm = st.text_input("Repeat the password", type="password", key="new_password_confirm")
+        forms.field_error(form, "confirm")
+        submitted = st.form_submit_button("Add user", type="primary")
+    if submitted:
+        try:
+            if password != confirm:
+                raise ValidationError({"confirm": "The two passwords differ."})
+            users.create(conn, username=username, full_name=full_name, role=role, password=password, by=admin)
+        except ValidationError as exc:
+            forms.set_errors(form, exc.errors)
+            st.rerun()
+        except ClinicError as exc:
+            forms.set_errors(form, {exc.field or "": str(exc)})
+            st.rerun()
+        else:
+            forms.clear_errors(form)
+            for key in ("new_username", "new_full_name", "new_password", "new_password_confirm"):
+                st.session_state.pop(key, None)
+            forms.flash(f"Added {username.strip().lower()}.")
+            st.rerun()
+    forms.form_error(form)
+
+with change_col:
+    st.subheader("Change a user")
+    people = {u.id: u for u in users.list_users(conn)}
+    chosen_id = st.selectbox(
+        "User",
+        list(people),
+        format_func=lambda i: f"{people[i].full_name} ({people[i].username})"
+        + ("" if people[i].active else " — deactivated"),
+        key="chosen_user",
+    )
+    chosen = people.get(chosen_id)
+    if chosen is not None:
+        form = "change_user"
+        new_role = st.selectbox(
+            "Role", ROLES, index=ROLES.index(chosen.role), format_func=ROLE_LABELS.get, key=f"role_{chosen.id}"
+        )
+        role_col, active_col = st.columns(2)
+        with role_col:
+            if st.button("Save role", key="save_role", disabled=new_role == chosen.role):
+                try:
+                    users.set_role(conn, chosen.id, new_role, by=admin)
+                except ClinicError as exc:
+                    forms.set_errors(form, {"": str(exc)})
+                else:
+                    forms.clear_errors(form)
+                    forms.flash(f"{chosen.username} is now {ROLE_LABELS[new_role]}.")
+                st.rerun()
+        with active_col:
+            label = "Deactivate" if chosen.active else "Reactivate"
+            if st.button(label, key="toggle_active", disabled=chosen.id == admin.id and chosen.active):
+                try:
+                    users.set_active(conn, chosen.id, not chosen.active, by=admin)
+                except ClinicError as exc:
+                    forms.set_errors(form, {"": str(exc)})
+                else:
+                    forms.clear_errors(form)
+                    forms.flash(f"{chosen.username} {'deactivated' if chosen.active else 'reactivated'}.")
+                st.rerun()
+        if chosen.id == admin.id:
+            st.caption("You cannot deactivate your own account.")
+        forms.form_error(form)
+
+        form = "reset_password"
+        with st.form(form):
+            st.markdown(f"**Reset the password of {md(chosen.username)}**")
+            new_password = st.text_input("New password", type="password", key="reset_password_value")
+            forms.field_error(form, "password")
+            reset = st.form_submit_button("Reset password")
+        if reset:
+            try:
+                users.reset_password(conn, chosen.id, new_password, by=admin)
+            except ValidationError as exc:
+                forms.set_errors(form, exc.errors)
+            except ClinicError as exc:
+                forms.set_errors(form, {"password": str(exc)})
+            else:
+                forms.clear_errors(form)
+                st.session_state.pop("reset_password_value", None)
+                forms.flash(f"Password of {chosen.username} reset. Tell them in person, not by email.")
+            st.rerun()

@@ -1,0 +1,75 @@
+"""Home: what matters today for the signed-in role, counted from the database."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from clinic import analytics, timeutil
+from clinic.access import ROLE_LABELS
+from components.db_session import get_conn
+from components.frame import require
+from components.kpi import Tile, percent, tiles
+from components.text import md
+from db import appointments, patients, providers, settings, users
+
+user = require("home")
+conn = get_conn()
+config = settings.get_all(conn)
+tz = config["timezone"]
+today = timeutil.today(tz)
+day_start, day_end = timeutil.day_bounds(today, tz)
+
+st.title(f"Hello, {md(user.full_name.split()[0])}")
+st.caption(f"{md(config['clinic_name'])} · {today:%A %d %B %Y} · {ROLE_LABELS[user.role]}")
+
+counts = appointments.count_by_status(conn, day_start, day_end)
+booked_today = analytics.booked_count(counts)
+waiting = counts["checked_in"]
+
+items = [
+    Tile("Appointments today", booked_today, "Booked for today, cancelled ones not counted."),
+    Tile("Checked in now", waiting, "Arrived and waiting or being seen."),
+    Tile("Completed today", counts["completed"]),
+    Tile("No-shows today", counts["no_show"]),
+]
+if user.role in ("manager", "admin"):
+    no_show, completed = appointments.outcome_counts(conn, *timeutil.last_days_bounds(today, 30, tz))
+    items.append(
+        Tile(
+            "No-show rate, last 30 days",
+            percent(analytics.no_show_rate(no_show, completed)),
+            "No-shows ÷ (completed + no-shows), appointments starting in the 30 days before today.",
+        )
+    )
+tiles(items)
+
+if user.role == "admin":
+    tiles([Tile("Active patients", patients.count_active(conn)), Tile("Active users", users.count_active(conn))])
+
+own = providers.for_user(conn, user.id) if user.role == "clinician" else None
+if own is not None:
+    st.subheader(f"Your patients today ({md(own.name)})")
+    day = appointments.list_between(conn, day_start, day_end, provider_id=own.id)
+else:
+    st.subheader("Today's schedule")
+    day = appointments.list_between(conn, day_start, day_end)
+
+if day.empty:
+    st.info("No appointments today.")
+else:
+    day["start_at"] = day["start_at"].dt.tz_convert(tz)
+    day["end_at"] = day["end_at"].dt.tz_convert(tz)
+    st.dataframe(
+        day.drop(columns=["id"]),
+        hide_index=True,
+        column_config={
+            "start_at": st.column_config.DatetimeColumn("Start", format="HH:mm"),
+            "end_at": st.column_config.DatetimeColumn("End", format="HH:mm"),
+            "status": "Status",
+            "patient": "Patient",
+            "mrn": "MRN",
+            "provider": "Provider",
+            "visit_type": "Visit type",
+            "reason": "Reason",
+        },
+    )

@@ -1,0 +1,222 @@
+"""Shared fixtures: a fresh temporary DuckDB per test, factories, a seeded database, AppTest sign-in.
+
+Factories follow datasette's habit: ``make_patient(conn, **overrides)`` inserts one row with
+believable defaults and returns its id, so a test states only what it cares about.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import db
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SEED_TODAY = date(2026, 3, 2)  # a Monday, a week before the US spring-forward change
+TZ = "America/New_York"
+
+_counter = itertools.count(1)
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "clinic.duckdb"
+
+
+@pytest.fixture
+def conn(db_path: Path):
+    """A fresh, migrated, empty database file for one test."""
+    connection = db.connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> Path:
+    """A small seeded database built once per session; tests get their own copy."""
+    from db import seed
+
+    path = tmp_path_factory.mktemp("template") / "seeded.duckdb"
+    connection = db.connect(path)
+    seed.seed(connection, scale="test", seed=7, timezone=TZ, today=SEED_TODAY)
+    connection.execute("CHECKPOINT")
+    connection.close()
+    return path
+
+
+@pytest.fixture
+def seeded_path(seeded_template: Path, tmp_path: Path) -> Path:
+    # A plain file copy is safe here: the template was checkpointed and closed (no WAL).
+    path = tmp_path / "seeded.duckdb"
+    shutil.copyfile(seeded_template, path)
+    return path
+
+
+@pytest.fixture
+def seeded(seeded_path: Path):
+    connection = db.connect(seeded_path)
+    yield connection
+    connection.close()
+
+
+# --- factories -------------------------------------------------------------------------------
+
+
+def make_user(conn, **overrides: Any) -> int:
+    from db import users
+
+    n = next(_counter)
+    values = {"username": f"user{n}", "full_name": f"Test User {n}", "role": "front_desk", "password": "correct horse"}
+    values.update(overrides)
+    return users.create(conn, by="test", **values)
+
+
+def make_provider(conn, **overrides: Any) -> int:
+    n = next(_counter)
+    values = {"name": f"Dr. Test {n}", "kind": "physician", "colour": "#2563eb", "active": True,
+              "accepting_new": True, "user_id": None}
+    values.update(overrides)
+    hours = values.pop("hours", [(wd, time(8), time(12)) for wd in range(5)] + [(wd, time(13), time(17)) for wd in range(5)])
+    cur = conn.cursor()
+    (provider_id,) = cur.execute(
+        "INSERT INTO providers (name, kind, colour, active, accepting_new, user_id)"
+        " VALUES ($name, $kind, $colour, $active, $accepting_new, $user_id) RETURNING id",
+        values,
+    ).fetchone()
+    for weekday, start, end in hours:
+        cur.execute(
+            "INSERT INTO provider_hours (provider_id, weekday, start_time, end_time) VALUES (?, ?, ?, ?)",
+            [provider_id, weekday, start, end],
+        )
+    return provider_id
+
+
+def make_visit_type(conn, **overrides: Any) -> int:
+    n = next(_counter)
+    values = {"name": f"Visit type {n}", "duration_min": 15, "colour": "#64748b", "new_patients_only": False,
+              "buffer_after_min": 0, "default_fee_code": "99213"}
+    values.update(overrides)
+    (type_id,) = conn.cursor().execute(
+        "INSERT INTO visit_types (name, duration_min, colour, new_patients_only, buffer_after_min, default_fee_code)"
+        " VALUES ($name, $duration_min, $colour, $new_patients_only, $buffer_after_min, $default_fee_code) RETURNING id",
+        values,
+    ).fetchone()
+    return type_id
+
+
+def make_patient(conn, **overrides: Any) -> int:
+    n = next(_counter)
+    values = {"first_name": "Alex", "last_name": f"Testpatient{n}", "date_of_birth": date(1980, 1, 1) + timedelta(days=n),
+              "sex": "female", "phone_mobile": f"+1212555{n % 10000:04d}", "email": f"alex{n}@example.com",
+              "reminder_opt_in": True}
+    values.update(overrides)
+    (patient_id,) = conn.cursor().execute(
+        "INSERT INTO patients (mrn, first_name, last_name, date_of_birth, sex, phone_mobile, email, reminder_opt_in)"
+        " VALUES (nextval('patients_mrn_seq')::VARCHAR, $first_name, $last_name, $date_of_birth, $sex,"
+        " $phone_mobile, $email, $reminder_opt_in) RETURNING id",
+        values,
+    ).fetchone()
+    return patient_id
+
+
+def make_appointment(conn, **overrides: Any) -> int:
+    """Insert an appointment row directly (no booking rules): for setting up a scene."""
+    values = {"status": "scheduled", "start_at": datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc), "minutes": 15,
+              "reason": "Check-up"}
+    values.update(overrides)
+    if "patient_id" not in values:
+        values["patient_id"] = make_patient(conn)
+    if "provider_id" not in values:
+        values["provider_id"] = make_provider(conn)
+    if "type_id" not in values:
+        values["type_id"] = make_visit_type(conn, duration_min=values["minutes"])
+    end = values["start_at"] + timedelta(minutes=values.pop("minutes"))
+    values["end_at"] = end
+    (appointment_id,) = conn.cursor().execute(
+        "INSERT INTO appointments (patient_id, provider_id, type_id, start_at, end_at, busy_until, status, reason)"
+        " VALUES ($patient_id, $provider_id, $type_id, $start_at, $end_at, $end_at, $status, $reason) RETURNING id",
+        values,
+    ).fetchone()
+    return appointment_id
+
+
+# --- AppTest ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_env(seeded_path: Path, monkeypatch):
+    """Point the app at a private seeded database and give it a clean Streamlit cache."""
+    import streamlit as st
+
+    monkeypatch.setenv("CLINICDESK_DB", str(seeded_path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield seeded_path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _keep_navigation_v2() -> None:
+    """Make AppTest run app.py on every run, as the real server does.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before each run; because our screens
+    live in ``pages/``, it then takes the app for an old-style (v1) multipage app and, from the
+    second run on, runs the page file alone, skipping app.py (its sign-in gate and sidebar).
+    The real server sets the flag once, when app.py first calls st.navigation, and keeps it.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test as app_test_module
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    app_test_module.PagesManager = NavigationPagesManager
+
+
+def app_test():
+    from streamlit.testing.v1 import AppTest
+
+    _keep_navigation_v2()
+    return AppTest.from_file(APP, default_timeout=30)
+
+
+def user_id_for(path: Path, username: str) -> int:
+    connection = db.connect(path)
+    try:
+        row = db.read_one(connection, "SELECT id FROM users WHERE username = ?", [username])
+    finally:
+        connection.close()
+    assert row, f"no user {username}"
+    return row[0]
+
+
+DEMO_USER_FOR_ROLE = {
+    "front_desk": "frontdesk",
+    "billing": "billing",
+    "clinician": "doctor",
+    "manager": "manager",
+    "admin": "admin",
+}
+
+
+@pytest.fixture
+def signed_in(app_env: Path):
+    """``signed_in("admin")`` returns an AppTest already signed in as that role's demo user."""
+
+    def sign_in(role: str):
+        at = app_test()
+        at.session_state["user_id"] = user_id_for(app_env, DEMO_USER_FOR_ROLE[role])
+        return at
+
+    return sign_in

@@ -1,0 +1,379 @@
+"""The demo seeder: reproducible, refuses to overwrite, and its data obeys the booking rules."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import holidays
+import pytest
+
+import db
+from clinic.errors import ClinicError
+from clinic.scheduling import BLOCKING, TRANSITIONS, Block, within_hours
+from db import seed as seeder
+from db import users
+
+TODAY = date(2026, 3, 2)  # a Monday, six days before the US spring-forward change (8 March)
+TZ = "America/New_York"
+NOW = datetime(2026, 3, 2, 5, 0, tzinfo=timezone.utc)  # clinic-local midnight starting TODAY
+
+# One fixed query per table: the row set, in id order, as one md5 (times render in UTC).
+DATA_HASHES = {
+    "settings": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY key)) FROM settings t",
+    "providers": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM providers t",
+    "provider_hours": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM provider_hours t",
+    "visit_types": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM visit_types t",
+    "patients": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM patients t",
+    "appointments": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM appointments t",
+    "appointment_events": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM appointment_events t",
+}
+# Users carry salted password hashes and creation times, the audit log its own timestamps:
+# not reproducible, but a refused seed must not touch them either.
+ALL_HASHES = DATA_HASHES | {
+    "users": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM users t",
+    "audit_log": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM audit_log t",
+}
+
+LIVE = sorted(BLOCKING)
+
+PROVIDER_OVERLAPS = (
+    "SELECT count(*) FROM ("
+    " SELECT start_at, max(busy_until) OVER (PARTITION BY provider_id ORDER BY start_at, id"
+    "   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS busy_before"
+    " FROM appointments WHERE list_contains($live, status))"
+    " WHERE start_at < busy_before"
+)
+PATIENT_OVERLAPS = (
+    "SELECT count(*) FROM ("
+    " SELECT start_at, max(end_at) OVER (PARTITION BY patient_id ORDER BY start_at, id"
+    "   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS end_before"
+    " FROM appointments)"
+    " WHERE start_at < end_before"
+)
+NO_SHOW_RATE_BY_LEAD = (
+    "SELECT avg((status = 'no_show')::INTEGER) FROM appointments"
+    " WHERE status IN ('completed', 'no_show')"
+    " AND timezone($tz, start_at)::DATE - timezone($tz, booked_at)::DATE BETWEEN $lo AND $hi"
+)
+
+
+def seeded_db(path: Path, **kwargs) -> db.Connection:
+    conn = db.connect(path)
+    seeder.seed(conn, **({"scale": "test", "seed": 7, "timezone": TZ, "today": TODAY} | kwargs))
+    return conn
+
+
+def hashes(conn: db.Connection, queries: dict[str, str]) -> dict[str, str]:
+    return {table: db.read_one(conn, sql)[0] for table, sql in queries.items()}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """One test-scale database shared by the read-only tests of this module."""
+    conn = seeded_db(tmp_path_factory.mktemp("seed") / "t.duckdb")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    conn = seeded_db(tmp_path_factory.mktemp("seed") / "demo.duckdb", scale="demo", seed=42)
+    yield conn
+    conn.close()
+
+
+# --- reproducibility and refusal ------------------------------------------------------------
+
+
+def test_the_same_seed_gives_identical_data(small, tmp_path):
+    again = seeded_db(tmp_path / "t.duckdb")
+    try:
+        assert hashes(again, DATA_HASHES) == hashes(small, DATA_HASHES)
+    finally:
+        again.close()
+
+
+def test_a_different_seed_gives_different_patients_and_appointments(small, tmp_path):
+    other = seeded_db(tmp_path / "t.duckdb", seed=8)
+    try:
+        mine, theirs = hashes(small, DATA_HASHES), hashes(other, DATA_HASHES)
+    finally:
+        other.close()
+    for table in ("patients", "appointments", "appointment_events"):
+        assert mine[table] != theirs[table]
+
+
+def test_seeding_a_seeded_database_is_refused_and_changes_nothing(tmp_path):
+    conn = seeded_db(tmp_path / "t.duckdb")
+    try:
+        before = hashes(conn, ALL_HASHES)
+        with pytest.raises(ClinicError, match="already has patients or providers"):
+            seeder.seed(conn, scale="test", seed=7, timezone=TZ, today=TODAY)
+        assert hashes(conn, ALL_HASHES) == before
+    finally:
+        conn.close()
+
+
+def test_a_database_with_only_a_provider_is_refused_before_any_user_is_created(tmp_path):
+    conn = db.connect(tmp_path / "t.duckdb")
+    try:
+        conn.cursor().execute("INSERT INTO providers (name, kind) VALUES ('Dr. Real Person', 'physician')")
+        with pytest.raises(ClinicError):
+            seeder.seed(conn, scale="test", today=TODAY)
+        assert db.read_one(conn, "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM settings)")[0] == 0
+    finally:
+        conn.close()
+
+
+def test_an_unknown_scale_is_refused(tmp_path):
+    conn = db.connect(tmp_path / "t.duckdb")
+    try:
+        with pytest.raises(ClinicError, match="Unknown scale"):
+            seeder.seed(conn, scale="huge", today=TODAY)
+    finally:
+        conn.close()
+
+
+def test_later_inserts_get_fresh_ids_and_mrns(tmp_path):
+    conn = seeded_db(tmp_path / "t.duckdb")
+    try:
+        cur = conn.cursor()
+        max_id, max_mrn = cur.execute("SELECT max(id), max(mrn::BIGINT) FROM patients").fetchone()
+        new_id, new_mrn = cur.execute(
+            "INSERT INTO patients (mrn, first_name, last_name, date_of_birth, sex)"
+            " VALUES (nextval('patients_mrn_seq')::VARCHAR, 'New', 'Person', DATE '1990-01-01', 'female')"
+            " RETURNING id, mrn"
+        ).fetchone()
+        assert new_id > max_id and int(new_mrn) > max_mrn
+        (appointment_id,) = cur.execute(
+            "INSERT INTO appointments (patient_id, provider_id, type_id, start_at, end_at, busy_until)"
+            " SELECT ?, min(id), 1, TIMESTAMPTZ '2030-01-02 14:00:00+00', TIMESTAMPTZ '2030-01-02 14:15:00+00',"
+            " TIMESTAMPTZ '2030-01-02 14:15:00+00' FROM providers RETURNING id",
+            [new_id],
+        ).fetchone()
+        others = cur.execute("SELECT max(id) FROM appointments WHERE id <> ?", [appointment_id]).fetchone()[0]
+        assert appointment_id > others
+        (event_id,) = cur.execute(
+            "INSERT INTO appointment_events (appointment_id, to_status) VALUES (?, 'scheduled') RETURNING id",
+            [appointment_id],
+        ).fetchone()
+        assert event_id > cur.execute("SELECT max(id) FROM appointment_events WHERE id <> ?", [event_id]).fetchone()[0]
+    finally:
+        conn.close()
+
+
+# --- what the data contains ------------------------------------------------------------------
+
+
+def test_reference_data_settings_and_the_audit_row(small):
+    settings = dict(db.read(small, "SELECT key, value FROM settings"))
+    assert settings == {"clinic_name": seeder.CLINIC_NAME, "timezone": TZ, "country": "US", "subdivision": "NY",
+                        "is_demo": "true"}
+    types = db.read(small, "SELECT name, duration_min, new_patients_only, buffer_after_min, default_fee_code, colour"
+                           " FROM visit_types ORDER BY id")
+    assert [t[:5] for t in types] == [
+        ("New patient", 30, True, 0, "99203"),
+        ("Follow-up", 15, False, 0, "99213"),
+        ("Annual physical", 40, False, 0, "99396"),
+        ("Vaccination", 10, False, 0, "90471"),
+        ("Procedure", 45, False, 15, "17110"),
+    ]
+    assert len({t[5] for t in types}) == 5
+    providers = db.read(small, "SELECT kind, colour FROM providers ORDER BY id")
+    assert len(providers) == 3 and len({c for _, c in providers}) == 3
+    runs = db.read(small, "SELECT detail FROM audit_log WHERE action = 'seed.run'")
+    assert runs == [('{"scale": "test", "seed": 7}',)]
+
+
+def test_the_demo_scale_has_six_providers_two_thousand_patients_and_two_years(demo):
+    kinds = [k for (k,) in db.read(demo, "SELECT kind FROM providers ORDER BY id")]
+    assert len(kinds) == 6 and kinds.count("physician") == 3 and "nurse" in kinds
+    assert db.read_one(demo, "SELECT count(*) FROM patients")[0] == 2000
+    first, last = db.read_one(
+        demo,
+        "SELECT min(timezone($tz, start_at))::DATE, max(timezone($tz, start_at))::DATE FROM appointments",
+        {"tz": TZ},
+    )
+    assert (TODAY - first).days >= 720 and 35 <= (last - TODAY).days <= 42
+    per_day = db.read_one(
+        demo,
+        "SELECT avg(n) FROM (SELECT provider_id, timezone($tz, start_at)::DATE, count(*) AS n FROM appointments"
+        " WHERE start_at < $now GROUP BY ALL)",
+        {"tz": TZ, "now": NOW},
+    )[0]
+    assert 14 <= per_day <= 20
+
+
+def test_demo_users_sign_in_with_password_demo_and_the_doctor_is_a_physician(small):
+    for username, _, role in seeder.DEMO_USERS:
+        assert users.authenticate(small, username, "demo").role == role
+    doctor = users.find_by_username(small, "doctor")
+    assert db.read(small, "SELECT kind FROM providers WHERE user_id = ?", [doctor.id]) == [("physician",)]
+
+
+def test_patients_look_real_but_are_plainly_fictional(small):
+    bad = db.read_one(
+        small,
+        "SELECT count(*) FILTER (WHERE NOT regexp_full_match(phone_mobile, '\\+1[0-9]{3}55501[0-9]{2}')),"
+        " count(*) FILTER (WHERE NOT regexp_full_match(email, '[a-z]+\\.[a-z]+[0-9]+@example\\.(com|org)')),"
+        " count(*) FILTER (WHERE date_of_birth > created_at::DATE),"
+        " count(*) FILTER (WHERE date_diff('year', date_of_birth, $today) > 96)"
+        " FROM patients",
+        {"today": TODAY},
+    )
+    assert bad == (0, 0, 0, 0)
+    assert db.read_one(
+        small, "SELECT count(DISTINCT mrn) = count(*) AND count(DISTINCT email) = count(email) FROM patients"
+    )[0]
+
+
+# --- the booking rules hold ------------------------------------------------------------------
+
+
+def test_no_provider_is_double_booked_counting_the_buffer_after_each_visit(small):
+    assert db.read_one(small, PROVIDER_OVERLAPS, {"live": LIVE})[0] == 0
+    # Stronger: the seed packs cancelled and no-show visits without overlap too.
+    assert db.read_one(small, PROVIDER_OVERLAPS, {"live": list(TRANSITIONS)})[0] == 0
+
+
+def test_no_patient_is_booked_in_two_places_at_once(small):
+    assert db.read_one(small, PATIENT_OVERLAPS)[0] == 0
+
+
+def test_every_appointment_lies_inside_its_providers_working_hours_in_clinic_time(small):
+    hours: dict[int, list[Block]] = {}
+    for provider_id, weekday, start, end in db.read(
+        small, "SELECT provider_id, weekday, start_time, end_time FROM provider_hours"
+    ):
+        hours.setdefault(provider_id, []).append(Block(weekday, start, end))
+    rows = db.read(small, "SELECT provider_id, start_at, busy_until FROM appointments")
+    outside = [r for r in rows if not within_hours(r[1], r[2], hours[r[0]], TZ)]
+    assert rows and outside == []
+    # The window crosses the spring-forward change; local opening hours held on both sides.
+    days = {r[1].date() for r in rows}
+    assert min(days) < date(2026, 3, 8) < max(days)
+
+
+def test_a_clinic_in_another_time_zone_keeps_its_hours_in_its_own_local_time():
+    # Santiago switches clocks at midnight, so even "now" (local midnight) can be a missing time.
+    conn = db.connect_memory()
+    try:
+        seeder.seed(conn, scale="test", seed=3, timezone="America/Santiago", today=date(2026, 4, 6))
+        hours: dict[int, list[Block]] = {}
+        for provider_id, weekday, start, end in db.read(
+            conn, "SELECT provider_id, weekday, start_time, end_time FROM provider_hours"
+        ):
+            hours.setdefault(provider_id, []).append(Block(weekday, start, end))
+        rows = db.read(conn, "SELECT provider_id, start_at, busy_until FROM appointments")
+        assert [r for r in rows if not within_hours(r[1], r[2], hours[r[0]], "America/Santiago")] == []
+    finally:
+        conn.close()
+
+
+def test_no_appointment_falls_on_a_weekend_or_a_public_holiday(small):
+    days = [d for (d,) in db.read(small, "SELECT DISTINCT timezone($tz, start_at)::DATE FROM appointments", {"tz": TZ})]
+    closed = holidays.country_holidays("US", subdiv="NY", years=range(2025, 2027))
+    assert [d for d in days if d.weekday() >= 5 or d in closed] == []
+    assert date(2026, 2, 16) not in days  # Washington's Birthday, inside the test window
+
+
+def test_past_visits_have_outcomes_and_future_ones_are_still_open(small):
+    statuses = db.read(
+        small,
+        "SELECT DISTINCT start_at >= $now, status FROM appointments",
+        {"now": NOW},
+    )
+    assert {s for future, s in statuses if not future} == {"completed", "no_show", "cancelled"}
+    assert {s for future, s in statuses if future} == {"scheduled", "confirmed", "cancelled"}
+    inconsistent = db.read_one(
+        small,
+        "SELECT count(*) FROM appointments WHERE"
+        " (arrived_at IS NOT NULL OR started_at IS NOT NULL) <> (status = 'completed')"
+        " OR (cancel_reason IS NOT NULL OR late_cancel IS NOT NULL) <> (status = 'cancelled')"
+        " OR (status = 'confirmed' AND reminder_at IS NULL)"
+        " OR booked_at >= start_at OR booked_at > $now OR reminder_at > $now",
+        {"now": NOW},
+    )[0]
+    assert inconsistent == 0
+
+
+def test_nobody_is_booked_before_they_were_registered_and_new_patient_visits_come_first(small):
+    assert db.read_one(
+        small,
+        "SELECT count(*) FROM appointments a JOIN patients p ON p.id = a.patient_id WHERE a.booked_at < p.created_at",
+    )[0] == 0
+    assert db.read_one(
+        small,
+        "SELECT count(*) FROM (SELECT type_id, row_number() OVER (PARTITION BY patient_id ORDER BY start_at) AS nth"
+        " FROM appointments) JOIN visit_types vt ON vt.id = type_id WHERE vt.name = 'New patient' AND nth > 1",
+    )[0] == 0
+
+
+def test_every_status_change_is_an_allowed_move_recorded_between_booking_and_now(small):
+    moves = db.read(small, "SELECT DISTINCT from_status, to_status FROM appointment_events")
+    for from_status, to_status in moves:
+        if from_status is None:
+            assert to_status == "scheduled"
+        else:
+            assert to_status in TRANSITIONS[from_status]
+    wrong = db.read_one(
+        small,
+        "SELECT count(*) FROM appointments a WHERE"
+        " (SELECT count(*) FROM appointment_events e WHERE e.appointment_id = a.id)"
+        "   <> CASE a.status WHEN 'scheduled' THEN 1 WHEN 'completed' THEN 3 ELSE 2 END"
+        " OR (SELECT arg_max(to_status, id) FROM appointment_events e WHERE e.appointment_id = a.id) <> a.status"
+        " OR EXISTS (SELECT 1 FROM appointment_events e WHERE e.appointment_id = a.id"
+        "   AND (e.occurred_at < a.booked_at OR e.occurred_at > $now))",
+        {"now": NOW},
+    )[0]
+    assert wrong == 0
+
+
+def test_no_shows_are_more_common_for_long_lead_times(demo):
+    short = db.read_one(demo, NO_SHOW_RATE_BY_LEAD, {"tz": TZ, "lo": 0, "hi": 1})[0]
+    long = db.read_one(demo, NO_SHOW_RATE_BY_LEAD, {"tz": TZ, "lo": 21, "hi": 365})[0]
+    assert short < 0.08 and long > 0.18 and long > 2.5 * short
+
+
+def test_no_shows_are_more_common_on_mondays_and_fridays_than_midweek(demo):
+    rate = dict(db.read(
+        demo,
+        "SELECT isodow(timezone($tz, start_at)), avg((status = 'no_show')::INTEGER) FROM appointments"
+        " WHERE status IN ('completed', 'no_show') GROUP BY ALL",
+        {"tz": TZ},
+    ))
+    assert min(rate[1], rate[5]) > max(rate[2], rate[3], rate[4])
+
+
+def test_some_patients_no_show_again_and_again(demo):
+    # A per-patient propensity: the worst tenth of regular patients miss far more than the median.
+    p90, p50 = db.read_one(
+        demo,
+        "SELECT quantile_cont(r, 0.9), quantile_cont(r, 0.5) FROM ("
+        " SELECT avg((status = 'no_show')::INTEGER) AS r FROM appointments"
+        " WHERE status IN ('completed', 'no_show') GROUP BY patient_id HAVING count(*) >= 10)",
+    )
+    assert p90 > 2 * p50
+
+
+# --- the large scale -------------------------------------------------------------------------
+
+
+def test_the_large_scale_seeds_a_million_appointments_quickly_and_without_overlaps(tmp_path):
+    conn = db.connect(tmp_path / "large.duckdb")
+    try:
+        started = time.perf_counter()
+        counts = seeder.seed(conn, scale="large", seed=1, timezone=TZ, today=TODAY)
+        elapsed = time.perf_counter() - started
+        assert elapsed < 120, f"large seed took {elapsed:.0f} s"
+        assert counts["providers"] == 40 and counts["patients"] == 150_000
+        assert 900_000 <= counts["appointments"] <= 1_100_000
+        assert db.read_one(conn, "SELECT count(*) FROM appointments")[0] == counts["appointments"]
+        assert db.read_one(conn, PROVIDER_OVERLAPS, {"live": LIVE})[0] == 0
+        assert db.read_one(conn, PATIENT_OVERLAPS)[0] == 0
+        first = db.read_one(conn, "SELECT min(timezone($tz, start_at))::DATE FROM appointments", {"tz": TZ})[0]
+        assert (TODAY - first).days >= 5 * 365 - 10
+    finally:
+        conn.close()

@@ -1,0 +1,192 @@
+"""Browser tests: the real `streamlit run` on a free loopback port, driven by Debian's chromium.
+
+Playwright cannot download its own browser here; it drives /usr/bin/chromium. Outside CI a
+missing browser skips these tests with the reason; under CI (CI=true) it is a failure.
+Screenshots land in artifacts/screenshots/ (git-ignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import db
+from tests.conftest import ROOT, SEED_TODAY, TZ
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _browser_missing_reason() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is not installed (make test installs it with apt-get when run as root)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (make test installs requirements-dev.txt)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = _browser_missing_reason()
+    if reason:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"browser tests cannot run under CI: {reason}")
+        pytest.skip(f"no browser: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@dataclass(frozen=True)
+class SeededDb:
+    path: Path
+    # Facts read before the server takes the file's lock, to compare with what pages show.
+    booked_today: int
+    active_patients: int
+
+
+@pytest.fixture(scope="session")
+def server_db(tmp_path_factory) -> SeededDb:
+    from clinic import timeutil
+    from db import appointments, seed, settings
+
+    path = tmp_path_factory.mktemp("e2e") / "clinic.duckdb"
+    conn = db.connect(path)
+    # Seeded around the real today, so the Home page shows today's appointments.
+    seed.seed(conn, scale="test", seed=11, timezone=TZ)
+    tz = settings.timezone(conn)
+    start, end = timeutil.day_bounds(timeutil.today(tz), tz)
+    booked_today = db.read(
+        conn,
+        "SELECT count(*) FROM appointments WHERE start_at >= ? AND start_at < ? AND status <> 'cancelled'",
+        [start, end],
+    )[0][0]
+    active_patients = db.read(conn, "SELECT count(*) FROM patients WHERE status = 'active'")[0][0]
+    conn.execute("CHECKPOINT")
+    conn.close()
+    return SeededDb(path, booked_today, active_patients)
+
+
+@pytest.fixture(scope="session")
+def server(server_db: SeededDb):
+    """Start the app for the whole session; yield its base URL."""
+    port = _free_port()
+    env = {**os.environ, "CLINICDESK_DB": str(server_db.path), "PYTHONUNBUFFERED": "1"}
+    log_path = server_db.path.with_name("streamlit.log")
+    log = open(log_path, "w")
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    proc = subprocess.Popen(
+        [streamlit, "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("streamlit did not start:\n" + log_path.read_text())
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+class AppPage:
+    """A browser tab on the app with the helpers every e2e test needs."""
+
+    def __init__(self, page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.console_errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.console_errors.append(f"request failed: {r.url} {r.failure}"))
+
+    def wait_idle(self, timeout: float = 30_000) -> None:
+        """Wait until Streamlit has finished running the script for the last interaction."""
+        self.page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+        self.page.wait_for_timeout(250)
+        self.page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+        # Widgets still loading their frontend code show as skeletons.
+        self.page.wait_for_function("document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
+                                    timeout=timeout)
+
+    def open(self) -> "AppPage":
+        self.page.goto(self.base_url)
+        self.page.get_by_label("Username").wait_for(timeout=30_000)
+        self.wait_idle()
+        return self
+
+    def sign_in(self, username: str, password: str = "demo") -> "AppPage":
+        self.page.get_by_label("Username", exact=True).fill(username)
+        self.page.get_by_label("Password", exact=True).fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.page.get_by_role("button", name="Sign out").wait_for(timeout=30_000)
+        self.wait_idle()
+        return self
+
+    def go(self, title: str) -> "AppPage":
+        self.page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        self.wait_idle()
+        return self
+
+    def exceptions(self) -> list[str]:
+        return self.page.locator('[data-testid="stException"]').all_inner_texts()
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def app(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    yield AppPage(page, server)
+    context.close()
+
+
+__all__ = ["AppPage", "SEED_TODAY"]

@@ -1,0 +1,88 @@
+"""Admin › Users through the real app."""
+
+from __future__ import annotations
+
+import db
+from tests.conftest import user_id_for
+
+
+def open_users(signed_in):
+    at = signed_in("admin").run()
+    at.switch_page("pages/admin_users.py").run()
+    assert not at.exception
+    return at
+
+
+def fill_new_user(at, username, full_name, role, password, confirm=None):
+    at.text_input(key="new_username").input(username)
+    at.text_input(key="new_full_name").input(full_name)
+    at.selectbox(key="new_role").select(role)
+    at.text_input(key="new_password").input(password)
+    at.text_input(key="new_password_confirm").input(password if confirm is None else confirm)
+    next(b for b in at.button if b.label == "Add user").click()
+    at.run()
+    return at
+
+
+def test_the_users_table_lists_every_account(signed_in):
+    at = open_users(signed_in)
+    table = at.dataframe[0].value
+    assert set(table["username"]) >= {"frontdesk", "billing", "doctor", "manager", "admin"}
+
+
+def test_adding_a_user_lets_them_sign_in(signed_in, app_env):
+    at = fill_new_user(open_users(signed_in), "nurse.kim", "Kim Nurse", "clinician", "a long password")
+    assert not at.exception
+    assert any("Added nurse.kim" in s.value for s in at.success)
+    assert "nurse.kim" in set(at.dataframe[0].value["username"])
+    conn = db.connect(app_env)
+    try:
+        from db import users
+
+        assert users.authenticate(conn, "nurse.kim", "a long password").role == "clinician"
+    finally:
+        conn.close()
+
+
+def test_bad_fields_are_shown_next_to_them_and_what_was_typed_stays(signed_in, app_env):
+    at = fill_new_user(open_users(signed_in), "frontdesk", "", "billing", "short", confirm="other")
+    messages = [e.value for e in at.error]
+    assert "The two passwords differ." in messages
+    at = fill_new_user(at, "frontdesk", "", "billing", "short")
+    messages = [e.value for e in at.error]
+    assert "Enter the person's name." in messages
+    assert any("8 characters" in m for m in messages)
+    assert at.text_input(key="new_username").value == "frontdesk"
+    conn = db.connect(app_env)
+    try:
+        assert db.read(conn, "SELECT count(*) FROM users WHERE username = 'frontdesk'")[0][0] == 1
+    finally:
+        conn.close()
+
+
+def test_a_taken_username_is_reported_under_the_username_field(signed_in):
+    at = fill_new_user(open_users(signed_in), "doctor", "Another Doctor", "clinician", "a long password")
+    assert any("already taken" in e.value for e in at.error)
+
+
+def test_changing_a_role_and_deactivating_take_effect(signed_in, app_env):
+    at = open_users(signed_in)
+    billing_id = user_id_for(app_env, "billing")
+    at.selectbox(key="chosen_user").select(billing_id).run()
+    at.selectbox(key=f"role_{billing_id}").select("manager").run()
+    at.button(key="save_role").click().run()
+    assert not at.exception
+    at.button(key="toggle_active").click().run()
+    conn = db.connect(app_env)
+    try:
+        assert db.read(conn, "SELECT role, active FROM users WHERE id = ?", [billing_id])[0] == ("manager", False)
+        actions = {r[0] for r in db.read(conn, "SELECT action FROM audit_log WHERE entity_id = ?", [str(billing_id)])}
+        assert {"user.set_role", "user.deactivate"} <= actions
+    finally:
+        conn.close()
+
+
+def test_an_admin_cannot_deactivate_their_own_account(signed_in, app_env):
+    at = open_users(signed_in)
+    at.selectbox(key="chosen_user").select(user_id_for(app_env, "admin")).run()
+    assert at.button(key="toggle_active").disabled
