@@ -31,7 +31,7 @@ from clinic.errors import Busy, DatabaseLocked
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 12
 
 T = TypeVar("T")
 
@@ -159,8 +159,9 @@ def atomic(conn: Connection, fn: Callable[[Connection], T], *, attempts: int = M
             if not is_conflict(exc):
                 raise
             log.debug("write conflict, attempt %d of %d: %s", attempt, attempts, exc)
-            # Jittered back-off so that the losers of a race do not collide again in lockstep.
-            time.sleep(random.uniform(0, 0.004 * attempt))
+            # Jittered, growing back-off so that the losers of a race do not collide again in
+            # lockstep (under 2 s in all at worst).
+            time.sleep(random.uniform(0, min(0.1, 0.001 * 2**attempt)))
     raise Busy()
 
 

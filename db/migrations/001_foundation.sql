@@ -7,6 +7,13 @@
 --   updated (nor be deleted), even after its children are gone. Keys and UNIQUE columns here
 --   never change; everything that does change is a plain column.
 -- * ALTER TABLE ADD COLUMN cannot carry a CHECK constraint: later migrations validate in clinic/.
+-- * A foreign-key column is indexed, and updating an indexed column is a delete + insert, which
+--   DuckDB refuses for a row that another table references. Appointments are referenced (by
+--   their events, later by invoices and notes) yet must be movable to another provider or, on a
+--   patient merge, to another patient: so appointments.patient_id/provider_id/type_id carry no
+--   FOREIGN KEY. db/appointments.py checks they exist inside the booking transaction, and
+--   tests/db/test_integrity.py checks that no appointment points at nothing.
+-- * Likewise UPDATE ... RETURNING on a referenced row fails: update, then select.
 
 CREATE TABLE settings (
     key   VARCHAR PRIMARY KEY,
@@ -107,9 +114,9 @@ CREATE TABLE patients (
 CREATE SEQUENCE appointments_id_seq START 1;
 CREATE TABLE appointments (
     id            BIGINT PRIMARY KEY DEFAULT nextval('appointments_id_seq'),
-    patient_id    BIGINT NOT NULL REFERENCES patients (id),
-    provider_id   BIGINT NOT NULL REFERENCES providers (id),
-    type_id       BIGINT NOT NULL REFERENCES visit_types (id),
+    patient_id    BIGINT NOT NULL, -- patients.id (no FOREIGN KEY: see the note at the top)
+    provider_id   BIGINT NOT NULL, -- providers.id
+    type_id       BIGINT NOT NULL, -- visit_types.id
     start_at      TIMESTAMPTZ NOT NULL,
     end_at        TIMESTAMPTZ NOT NULL,
     -- end_at plus the visit type's buffer: the provider is busy until then.
