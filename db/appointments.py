@@ -40,22 +40,55 @@ def count_by_status(
 
 
 def list_between(
-    conn: Connection, start: datetime, end: datetime, *, provider_id: int | None = None, include_cancelled: bool = False
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    provider_id: int | None = None,
+    provider_ids: list[int] | None = None,
+    type_ids: list[int] | None = None,
+    include_cancelled: bool = False,
 ):
-    """Appointments starting in [start, end) with patient, provider and type names, in time order."""
+    """Appointments starting in [start, end) with what the screens show about them, in time order.
+
+    Columns: id, start_at, end_at, busy_until, status, patient_id, patient, mrn, phone,
+    reminder_opt_in, date_of_birth, provider_id, provider, provider_colour, type_id, visit_type,
+    type_colour, new_patients_only, reason, notes, arrived_at, started_at, reminder_outcome,
+    reminder_at, cancel_reason, late_cancel, first_visit (no earlier completed visit).
+    """
     return read_df(
         conn,
-        "SELECT a.id, a.start_at, a.end_at, a.status, p.last_name || ', ' || p.first_name AS patient,"
-        " p.mrn, pr.name AS provider, vt.name AS visit_type, a.reason"
+        "SELECT a.id, a.start_at, a.end_at, a.busy_until, a.status, a.patient_id,"
+        " p.last_name || ', ' || p.first_name AS patient, p.mrn, p.phone_mobile AS phone, p.reminder_opt_in,"
+        " p.date_of_birth, a.provider_id, pr.name AS provider, pr.colour AS provider_colour,"
+        " a.type_id, vt.name AS visit_type, vt.colour AS type_colour, vt.new_patients_only,"
+        " a.reason, a.notes, a.arrived_at, a.started_at, a.reminder_outcome, a.reminder_at,"
+        " a.cancel_reason, a.late_cancel,"
+        " NOT EXISTS (SELECT 1 FROM appointments e WHERE e.patient_id = a.patient_id"
+        "   AND e.status = 'completed' AND e.start_at < a.start_at) AS first_visit"
         " FROM appointments a"
         " JOIN patients p ON p.id = a.patient_id"
         " JOIN providers pr ON pr.id = a.provider_id"
         " JOIN visit_types vt ON vt.id = a.type_id"
         " WHERE a.start_at >= $start AND a.start_at < $end"
         " AND ($provider_id IS NULL OR a.provider_id = $provider_id)"
+        " AND ($provider_ids IS NULL OR list_contains($provider_ids, a.provider_id))"
+        " AND ($type_ids IS NULL OR list_contains($type_ids, a.type_id))"
         " AND ($include_cancelled OR a.status <> 'cancelled')"
         " ORDER BY a.start_at, pr.name",
-        {"start": start, "end": end, "provider_id": provider_id, "include_cancelled": include_cancelled},
+        {"start": start, "end": end, "provider_id": provider_id, "provider_ids": provider_ids,
+         "type_ids": type_ids, "include_cancelled": include_cancelled},
+    )
+
+
+def events_for(conn: Connection, appointment_id: int):
+    """The status history of one appointment, oldest first, with who made each change."""
+    return read_df(
+        conn,
+        "SELECT e.occurred_at, e.from_status, e.to_status, coalesce(u.full_name, '—') AS by, e.reason"
+        " FROM appointment_events e LEFT JOIN users u ON u.id = e.user_id"
+        " WHERE e.appointment_id = ? ORDER BY e.occurred_at, e.id",
+        [appointment_id],
     )
 
 
@@ -480,3 +513,184 @@ def record_reminder(conn: Connection, appointment_id: int, outcome: str, *, user
                      detail={"outcome": outcome})
 
     atomic(conn, write)
+
+
+# --- finding free time ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    provider_id: int
+    provider: str
+    start: datetime
+
+
+def find_next_available(
+    conn: Connection,
+    type_id: int,
+    *,
+    provider_id: int | None = None,
+    patient_id: int | None = None,
+    after: datetime | None = None,
+    limit: int = 10,
+    step_min: int = 15,
+) -> list[Slot]:
+    """The next ``limit`` free start times for a visit type, with one provider or any active one.
+
+    Walks forward day by day (up to the booking horizon), reading each provider's appointments
+    for a week at a time in one query, and runs every candidate through the same rules as a real
+    booking. With a patient, their own appointments count too.
+    """
+    now = after or now_utc()
+    rules = availability.rules(conn)
+    tz = availability.settings.timezone(conn)
+    z = scheduling.zone(tz)
+    row = read_one(conn, "SELECT id, name, duration_min, buffer_after_min, new_patients_only, colour"
+                         " FROM visit_types WHERE id = ? AND active", [type_id])
+    if row is None:
+        raise ClinicError("Choose a visit type.", field="type")
+    visit_type = scheduling.VisitType(*row)
+    providers = read(
+        conn,
+        "SELECT id, name, active, accepting_new FROM providers WHERE active AND ($pid IS NULL OR id = $pid) ORDER BY name",
+        {"pid": provider_id},
+    )
+    hours = availability.hours_by_provider(conn)
+    patient_is_new = True
+    if patient_id is not None:
+        patient_is_new = read_one(
+            conn, "SELECT count(*) = 0 FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')",
+            [patient_id],
+        )[0]
+    first_day = now.astimezone(z).date()
+    last_day = first_day + timedelta(days=rules.max_days_ahead)
+    closures = availability.closures_between(conn, first_day, last_day)
+    found: list[Slot] = []
+    week = first_day
+    blocking = sorted(scheduling.BLOCKING)
+    while week <= last_day and len(found) < limit:
+        week_end = min(week + timedelta(days=7), last_day + timedelta(days=1))
+        lo, _ = _bounds(week, tz)
+        hi, _ = _bounds(week_end, tz)
+        busy_rows = read(
+            conn,
+            "SELECT provider_id, start_at, busy_until FROM appointments WHERE start_at < $hi AND busy_until > $lo"
+            " AND list_contains($blocking, status) AND ($pid IS NULL OR provider_id = $pid)",
+            {"lo": lo - _WINDOW, "hi": hi + _WINDOW, "blocking": blocking, "pid": provider_id},
+        )
+        busy: dict[int, list[scheduling.Interval]] = {}
+        for pid, s_, e_ in busy_rows:
+            busy.setdefault(pid, []).append(scheduling.Interval(s_, e_))
+        patient_busy = []
+        if patient_id is not None:
+            patient_busy = [
+                scheduling.Interval(s_, e_)
+                for s_, e_ in read(
+                    conn,
+                    "SELECT start_at, end_at FROM appointments WHERE patient_id = ? AND start_at < ? AND end_at > ?"
+                    " AND list_contains(?, status)",
+                    [patient_id, hi, lo, blocking],
+                )
+            ]
+        time_off_rows = read(
+            conn, "SELECT provider_id, start_at, end_at, reason FROM provider_time_off WHERE start_at < ? AND end_at > ?",
+            [hi, lo],
+        )
+        time_off: dict[int, list[scheduling.Interval]] = {}
+        for pid, s_, e_, r_ in time_off_rows:
+            time_off.setdefault(pid, []).append(scheduling.Interval(s_, e_, r_))
+        day = week
+        while day < week_end and len(found) < limit:
+            todays: list[Slot] = []
+            for pid, name, active, accepting in providers:
+                ctx = scheduling.BookingContext(
+                    tz=tz, provider_name=name, provider_active=active, accepting_new=accepting,
+                    hours=hours.get(pid, []), time_off=time_off.get(pid, []), closures=closures,
+                    provider_busy=busy.get(pid, []), patient_busy=patient_busy,
+                    patient_is_new=patient_is_new, rules=rules,
+                )
+                todays.extend(Slot(pid, name, t) for t in scheduling.free_slots(day, visit_type, ctx, now=now,
+                                                                                  step_min=step_min))
+            todays.sort(key=lambda slot: (slot.start, slot.provider))
+            found.extend(todays[: limit - len(found)])
+            day += timedelta(days=1)
+        week = week_end
+    return found
+
+
+def _bounds(day, tz: str) -> tuple[datetime, datetime]:
+    from clinic.timeutil import day_bounds
+
+    return day_bounds(day, tz)
+
+
+# --- recurring bookings ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    start: datetime
+    problem: str | None  # None: can be booked
+
+
+def series_starts(first: datetime, every_weeks: int, times: int, tz: str) -> list[datetime]:
+    """Start instants of a weekly series, keeping the local wall-clock time across DST changes."""
+    if not 1 <= every_weeks <= 52:
+        raise ClinicError("Repeat every 1 to 52 weeks.", field="every_weeks")
+    if not 1 <= times <= 52:
+        raise ClinicError("Book 1 to 52 occurrences.", field="times")
+    z = scheduling.zone(tz)
+    local = first.astimezone(z)
+    starts = []
+    for i in range(times):
+        naive = local.replace(tzinfo=None) + timedelta(weeks=every_weeks * i)
+        starts.append(naive.replace(tzinfo=z).astimezone(first.tzinfo))
+    return starts
+
+
+def plan_series(
+    conn: Connection, *, patient_id: int, provider_id: int, type_id: int, first: datetime,
+    every_weeks: int, times: int, now: datetime | None = None,
+) -> list[Occurrence]:
+    """Check every occurrence of a series without writing anything: which dates can be booked,
+    and why the others cannot. Occurrences of the same series do not collide with each other
+    (they are a week or more apart)."""
+    tz = availability.settings.timezone(conn)
+    now = now or now_utc()
+    plan = []
+    for start in series_starts(first, every_weeks, times, tz):
+        fixed = _fixed_facts(conn, start)
+        cur = conn.cursor()
+        try:
+            provider = cur.execute(
+                "SELECT name, active, accepting_new FROM providers WHERE id = ?", [provider_id]
+            ).fetchone()
+            if provider is None:
+                raise ClinicError("Choose a provider.", field="provider")
+            visit_type = _visit_type(cur, type_id)
+            ctx = _context(cur, fixed, provider=provider, provider_id=provider_id, patient_id=patient_id, start=start)
+            scheduling.check_booking(start, visit_type, ctx, now=now)
+            plan.append(Occurrence(start, None))
+        except ClinicError as exc:
+            plan.append(Occurrence(start, str(exc)))
+        finally:
+            cur.close()
+    return plan
+
+
+def book_series(
+    conn: Connection, *, patient_id: int, provider_id: int, type_id: int, starts: list[datetime], user,
+    notes: str = "", reason: str = "", now: datetime | None = None,
+) -> list[Occurrence]:
+    """Book each start as one appointment of a new series; each is checked again as it is booked
+    (something may have changed since the plan). Returns what happened to each."""
+    (series_id,) = read_one(conn, "SELECT nextval('appointment_series_id_seq')")
+    results = []
+    for start in starts:
+        try:
+            book(conn, patient_id=patient_id, provider_id=provider_id, type_id=type_id, start=start, user=user,
+                 notes=notes, reason=reason, now=now, series_id=series_id)
+            results.append(Occurrence(start, None))
+        except ClinicError as exc:
+            results.append(Occurrence(start, str(exc)))
+    return results

@@ -38,11 +38,11 @@ from dataclasses import dataclass
 from typing import Final
 
 import duckdb
-import holidays as holidays_lib
 import numpy as np
 import pandas as pd
 
 from clinic import timeutil
+from clinic.closures import public_holidays
 from clinic.errors import ClinicError
 from clinic.scheduling import STATUSES, Rules
 from db import Connection, audit, read_one, settings, transaction, users
@@ -248,6 +248,7 @@ def seed(
         ):
             settings.set_value(cur, key, value)
         providers = _insert_providers(cur, plan, doctor_user_id=user_ids["doctor"])
+        _insert_open_holidays(cur, plan, today)
         type_ids, busy_min, span_min = _ensure_visit_types(cur)
 
         rng = np.random.default_rng(seed)
@@ -261,6 +262,7 @@ def seed(
         _bulk_insert(cur, "seed_patients", patient_frame, _INSERT_PATIENTS)
         _bulk_insert(cur, "seed_appointments", appt_frame, _INSERT_APPOINTMENTS)
         _bulk_insert(cur, "seed_events", event_frame, _INSERT_EVENTS)
+        waiting = _insert_waitlist(cur, rng, patient_frame["id"].to_numpy(), providers, type_ids, user_ids)
         audit.record(cur, "seed", "seed.run", detail={"scale": scale, "seed": seed})
 
     counts = {
@@ -270,9 +272,29 @@ def seed(
         "patients": len(patient_frame),
         "appointments": len(appt_frame),
         "appointment_events": len(event_frame),
+        "waitlist": waiting,
     }
     log.info("seeded %s (seed %d): %s", scale, seed, counts)
     return counts
+
+
+def _insert_waitlist(cur: Connection, rng: np.random.Generator, patient_ids: np.ndarray,
+                     providers: list[_Provider], type_ids: list[int], user_ids: dict[str, int]) -> int:
+    """A dozen patients hoping for an earlier slot: some with one provider, some with anyone."""
+    n = min(12, len(patient_ids))
+    chosen = rng.choice(patient_ids, size=n, replace=False)
+    notes = ("Prefers mornings", "Can come at short notice", "After 3 pm only", None, "Call mobile first", None)
+    for i, patient_id in enumerate(chosen.tolist()):
+        provider = providers[int(rng.integers(len(providers)))].id if rng.random() < 0.6 else None
+        type_id = type_ids[FOLLOW_UP] if rng.random() < 0.7 else type_ids[ANNUAL]
+        days = sorted(rng.choice(5, size=int(rng.integers(1, 4)), replace=False).tolist()) if rng.random() < 0.7 else []
+        cur.execute(
+            "INSERT INTO waitlist (patient_id, provider_id, type_id, preferred_days, note, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [int(patient_id), provider, type_id, ",".join(map(str, days)) or None, notes[i % len(notes)],
+             user_ids["frontdesk"]],
+        )
+    return n
 
 
 # --- reference data ----------------------------------------------------------------------------
@@ -421,16 +443,38 @@ class _Appointments:
                 setattr(self, name, value[keep])
 
 
+# State holidays on which the demo clinic stays open (switched off in holiday_overrides, the
+# same table the admin page edits), so the seeded schedule follows the app's own closures.
+OPEN_ON_HOLIDAYS: Final = ("Lincoln's Birthday", "Susan B. Anthony Day", "Election Day", "Columbus Day",
+                           "Veterans Day")
+
+
+def _window(plan: Scale, today: dt.date) -> tuple[dt.date, dt.date]:
+    return today - dt.timedelta(days=plan.history_days), today + dt.timedelta(days=plan.future_days - 1)
+
+
+def _holidays_in(first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    # The horizon of bookings reaches beyond the seeded window: cover a year more.
+    return public_holidays(COUNTRY, SUBDIVISION, range(first.year, last.year + 2))
+
+
 def _working_days(plan: Scale, today: dt.date) -> tuple[np.ndarray, np.ndarray]:
-    """Clinic days in the window (weekdays that are not public holidays) and their weekdays."""
-    first = today - dt.timedelta(days=plan.history_days)
-    last = today + dt.timedelta(days=plan.future_days - 1)
-    closed = holidays_lib.country_holidays(COUNTRY, subdiv=SUBDIVISION, years=range(first.year, last.year + 1))
-    closed_days = np.array(sorted(closed.keys()), dtype="datetime64[D]").astype(np.int64)
+    """Clinic days in the window (weekdays that are not closed holidays) and their weekdays."""
+    first, last = _window(plan, today)
+    closed = [d for d, name in _holidays_in(first, last).items() if name not in OPEN_ON_HOLIDAYS]
+    closed_days = np.array(sorted(closed), dtype="datetime64[D]").astype(np.int64)
     days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1).astype(np.int64)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday
     open_ = (weekday < 5) & ~np.isin(days, closed_days)
     return days[open_], weekday[open_]
+
+
+def _insert_open_holidays(cur: Connection, plan: Scale, today: dt.date) -> None:
+    first, last = _window(plan, today)
+    for day, name in _holidays_in(first, last).items():
+        if name in OPEN_ON_HOLIDAYS:
+            cur.execute("INSERT INTO holiday_overrides (day, note) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                        [day, "Open as usual"])
 
 
 def _generate_schedule(

@@ -80,7 +80,9 @@ CREATE TABLE provider_hours (
 CREATE SEQUENCE visit_types_id_seq START 1;
 CREATE TABLE visit_types (
     id                BIGINT PRIMARY KEY DEFAULT nextval('visit_types_id_seq'),
-    name              VARCHAR NOT NULL UNIQUE,
+    -- Unique by name in db/visit_types.py, not by a UNIQUE constraint: DuckDB cannot update a
+    -- UNIQUE column of a row that a foreign key references (renaming a type in use).
+    name              VARCHAR NOT NULL,
     duration_min      INTEGER NOT NULL CHECK (duration_min BETWEEN 5 AND 480),
     colour            VARCHAR NOT NULL DEFAULT '#64748b',
     new_patients_only BOOLEAN NOT NULL DEFAULT FALSE,

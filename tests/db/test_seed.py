@@ -6,7 +6,6 @@ import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import holidays
 import pytest
 
 import db
@@ -272,11 +271,15 @@ def test_a_clinic_in_another_time_zone_keeps_its_hours_in_its_own_local_time():
         conn.close()
 
 
-def test_no_appointment_falls_on_a_weekend_or_a_public_holiday(small):
+def test_no_appointment_falls_on_a_weekend_or_a_day_the_clinic_is_closed(small):
+    from db import availability
+
     days = [d for (d,) in db.read(small, "SELECT DISTINCT timezone($tz, start_at)::DATE FROM appointments", {"tz": TZ})]
-    closed = holidays.country_holidays("US", subdiv="NY", years=range(2025, 2027))
+    closed = availability.closures_between(small, min(days), max(days))
     assert [d for d in days if d.weekday() >= 5 or d in closed] == []
     assert date(2026, 2, 16) not in days  # Washington's Birthday, inside the test window
+    # Lincoln's Birthday (a New York holiday) is switched off for the demo clinic: it opens.
+    assert date(2026, 2, 12) not in closed and date(2026, 2, 12) in days
 
 
 def test_past_visits_have_outcomes_and_future_ones_are_still_open(small):

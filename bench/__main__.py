@@ -1,0 +1,112 @@
+"""Benchmark the operations a busy desk feels, on the large synthetic clinic.
+
+Speed is measured here, never asserted in tests: these machines are shared and noisy. Every
+figure is a median of repeated runs, reported with its ratio to a baseline measured in the same
+process a moment before (a trivial query on the same connection), so a slow machine shifts both.
+
+    python -m bench                 # seeds a fresh large database in a temp folder (about 10 s)
+    python -m bench --db data/large.duckdb --repeat 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import db
+from clinic import timeutil
+
+
+def measure(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm-up: caches, first-call imports
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def run(conn: db.Connection, repeat: int) -> dict[str, dict[str, float]]:
+    from db import appointments, patients, settings, users, visit_types
+
+    tz = settings.timezone(conn)
+    today = timeutil.today(tz)
+    start, end = timeutil.day_bounds(today + timedelta(days=1), tz)
+    follow_up = next(t for t in visit_types.list_active(conn) if t.name == "Follow-up")
+    desk = users.find_by_username(conn, "frontdesk")
+    some_patient = db.read_one(conn, "SELECT id FROM patients ORDER BY id LIMIT 1 OFFSET 777")[0]
+
+    baseline = measure(lambda: db.read(conn, "SELECT 1"), repeat)
+    cases: dict[str, Callable[[], object]] = {
+        "day list, all providers (list_between)": lambda: appointments.list_between(conn, start, end),
+        "next 10 free slots, any provider": lambda: appointments.find_next_available(conn, follow_up.id, limit=10),
+        "next 10 free slots, one patient": lambda: appointments.find_next_available(
+            conn, follow_up.id, patient_id=some_patient, limit=10),
+        "patient search by name fragment": lambda: patients.search(conn, "gar mar"),
+        "patient search by phone": lambda: patients.search(conn, "555-0147"),
+        "today's counts (home page)": lambda: appointments.count_by_status(conn, start, end),
+    }
+    results = {"baseline: SELECT 1": {"median_ms": baseline * 1000, "ratio": 1.0}}
+    for name, fn in cases.items():
+        median = measure(fn, repeat)
+        results[name] = {"median_ms": median * 1000, "ratio": median / baseline}
+
+    # Booking writes: each books a different free slot, found beforehand.
+    slots = appointments.find_next_available(conn, follow_up.id, limit=repeat + 1)
+    patient_ids = [r[0] for r in db.read(conn, "SELECT id FROM patients ORDER BY id DESC LIMIT ?", [repeat + 1])]
+    samples = []
+    for slot, pid in zip(slots, patient_ids):
+        t0 = time.perf_counter()
+        try:
+            appointments.book(conn, patient_id=pid, provider_id=slot.provider_id, type_id=follow_up.id,
+                              start=slot.start, user=desk)
+        except Exception:  # a patient already busy at that time: skip the sample
+            continue
+        samples.append(time.perf_counter() - t0)
+    if samples:
+        median = statistics.median(samples)
+        results["book one appointment"] = {"median_ms": median * 1000, "ratio": median / baseline}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="an existing large database (it is written to: bookings)")
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        info: dict[str, object] = {}
+        if args.db:
+            conn = db.connect(args.db)
+        else:
+            from db import seed
+
+            conn = db.connect(Path(tmp) / "large.duckdb")
+            t0 = time.perf_counter()
+            counts = seed.seed(conn, scale="large", seed=42)
+            info["seed large (s)"] = round(time.perf_counter() - t0, 1)
+            info["rows"] = counts
+        results = run(conn, args.repeat)
+        conn.close()
+
+    for key, value in info.items():
+        print(f"{key}: {value}")
+    width = max(len(k) for k in results)
+    print(f"{'operation':<{width}}  {'median ms':>10}  {'× baseline':>11}")
+    for name, r in results.items():
+        print(f"{name:<{width}}  {r['median_ms']:>10.2f}  {r['ratio']:>11.0f}")
+    if args.json:
+        args.json.write_text(json.dumps({"info": info, "results": results}, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Finding free time, recurring bookings, the waitlist and quick-adding a caller, on real DuckDB."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import db
+from clinic import scheduling
+from clinic.errors import ValidationError
+from db import appointments, patients, waitlist
+from tests.conftest import make_patient, make_provider, make_user, make_visit_type
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 3, 2, 7, 0, tzinfo=NY)
+
+
+def at(month: int, day: int, hh: int, mm: int = 0) -> datetime:
+    return datetime(2026, month, day, hh, mm, tzinfo=NY).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def desk(conn):
+    from db import users
+
+    return {
+        "conn": conn,
+        "user": users.get(conn, make_user(conn)),
+        "ames": make_provider(conn, name="Dr. Ames"),
+        "berg": make_provider(conn, name="Dr. Berg"),
+        "follow_up": make_visit_type(conn, name="Follow-up", duration_min=15),
+    }
+
+
+def test_next_available_skips_taken_slots_and_lists_providers_in_time_order(desk):
+    conn = desk["conn"]
+    appointments.book(conn, patient_id=make_patient(conn), provider_id=desk["ames"], type_id=desk["follow_up"],
+                      start=at(3, 2, 8), user=desk["user"], now=NOW)
+    slots = appointments.find_next_available(conn, desk["follow_up"], after=NOW, limit=4)
+    assert [(s.provider, s.start) for s in slots] == [
+        ("Dr. Berg", at(3, 2, 8)),
+        ("Dr. Ames", at(3, 2, 8, 15)),
+        ("Dr. Berg", at(3, 2, 8, 15)),
+        ("Dr. Ames", at(3, 2, 8, 30)),
+    ]
+    only_ames = appointments.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW, limit=2)
+    assert [s.start for s in only_ames] == [at(3, 2, 8, 15), at(3, 2, 8, 30)]
+
+
+def test_every_slot_offered_can_really_be_booked(desk):
+    conn = desk["conn"]
+    for slot in appointments.find_next_available(conn, desk["follow_up"], after=NOW, limit=6):
+        appointments.book(conn, patient_id=make_patient(conn), provider_id=slot.provider_id,
+                          type_id=desk["follow_up"], start=slot.start, user=desk["user"], now=NOW)
+
+
+def test_next_available_on_a_full_day_moves_to_the_next_working_day(desk):
+    conn = desk["conn"]
+    from db import availability
+
+    availability.add_closure(conn, date(2026, 3, 2), "Inventory day", by="test")
+    slots = appointments.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW, limit=1)
+    assert slots[0].start == at(3, 3, 8)
+
+
+def test_a_weekly_series_keeps_its_local_time_across_the_clock_change():
+    starts = appointments.series_starts(at(3, 2, 9), 1, 3, "America/New_York")
+    assert [s.astimezone(NY).strftime("%m-%d %H:%M") for s in starts] == ["03-02 09:00", "03-09 09:00", "03-16 09:00"]
+    assert [s.hour for s in starts] == [14, 13, 13]
+
+
+def test_a_series_plan_names_the_dates_that_cannot_be_booked_and_booking_writes_only_the_rest(desk):
+    conn = desk["conn"]
+    from db import availability
+
+    availability.add_closure(conn, date(2026, 3, 16), "Staff training", by="test")
+    patient = make_patient(conn)
+    plan = appointments.plan_series(conn, patient_id=patient, provider_id=desk["ames"], type_id=desk["follow_up"],
+                                    first=at(3, 2, 9), every_weeks=1, times=4, now=NOW)
+    assert [o.problem is None for o in plan] == [True, True, False, True]
+    assert "Staff training" in plan[2].problem
+    assert db.read(conn, "SELECT count(*) FROM appointments")[0][0] == 0
+    done = appointments.book_series(conn, patient_id=patient, provider_id=desk["ames"], type_id=desk["follow_up"],
+                                    starts=[o.start for o in plan if o.problem is None], user=desk["user"], now=NOW)
+    assert all(o.problem is None for o in done)
+    rows = db.read(conn, "SELECT count(*), count(DISTINCT series_id) FROM appointments WHERE series_id IS NOT NULL")
+    assert rows == [(3, 1)]
+
+
+def test_the_waitlist_offers_a_freed_slot_to_entries_that_fit(desk):
+    conn = desk["conn"]
+    monday_only = make_patient(conn, last_name="Monday")
+    friday_only = make_patient(conn, last_name="Friday")
+    anyone = make_patient(conn, last_name="Anyday")
+    long_visit = make_visit_type(conn, name="Long", duration_min=60)
+    waitlist.add(conn, patient_id=monday_only, type_id=desk["follow_up"], provider_id=desk["ames"], preferred_days=[0], by="t")
+    waitlist.add(conn, patient_id=friday_only, type_id=desk["follow_up"], provider_id=None, preferred_days=[4], by="t")
+    waitlist.add(conn, patient_id=anyone, type_id=desk["follow_up"], provider_id=None, preferred_days=None, by="t")
+    waitlist.add(conn, patient_id=anyone, type_id=long_visit, provider_id=None, preferred_days=None, by="t")
+    fits = waitlist.matches_for_slot(conn, provider_id=desk["ames"], start=at(3, 2, 9), minutes=15)
+    assert sorted(fits["patient"].str.split(",").str[0]) == ["Anyday", "Monday"]
+    entry = int(fits["id"].iloc[0])
+    waitlist.mark_booked(conn, entry, 1, by="t")
+    assert len(waitlist.matches_for_slot(conn, provider_id=desk["ames"], start=at(3, 2, 9), minutes=15)) == 1
+
+
+def test_quick_add_stores_the_phone_in_e164_and_names_as_typed(desk):
+    conn = desk["conn"]
+    pid = patients.quick_add(conn, first_name="  Zoë ", last_name="O'Brien-Núñez", date_of_birth=date(1990, 5, 17),
+                             phone="(212) 555-0142", by=desk["user"])
+    p = patients.get(conn, pid)
+    assert (p.first_name, p.last_name, p.phone_mobile) == ("Zoë", "O'Brien-Núñez", "+12125550142")
+    assert [x.id for x in patients.search(conn, "ZOE")] == [pid]  # accents and case folded
+    assert [x.id for x in patients.search(conn, "zoe o'brien")] == [pid]
+    assert [x.id for x in patients.search(conn, "212-555-0142")] == [pid]
+    assert [x.id for x in patients.search(conn, p.mrn)] == [pid]
+    assert [x.id for x in patients.search(conn, "05/17/1990")] == [pid]
+
+
+def test_quick_add_reports_every_bad_field_and_writes_nothing(desk):
+    conn = desk["conn"]
+    with pytest.raises(ValidationError) as err:
+        patients.quick_add(conn, first_name=" ", last_name="", date_of_birth=date(2999, 1, 1), phone="12", by="t")
+    assert set(err.value.errors) == {"first_name", "last_name", "date_of_birth", "phone"}
+    assert db.read(conn, "SELECT count(*) FROM patients")[0][0] == 0
+
+
+def test_each_new_patient_gets_a_new_mrn(desk):
+    conn = desk["conn"]
+    ids = [patients.quick_add(conn, first_name="A", last_name=f"B{i}", date_of_birth=date(2000, 1, 1), phone="",
+                              by="t") for i in range(3)]
+    mrns = [patients.get(conn, i).mrn for i in ids]
+    assert len(set(mrns)) == 3
