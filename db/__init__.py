@@ -192,3 +192,17 @@ def read_one(conn: Connection, sql: str, params: list | dict | None = None) -> t
         return cur.execute(sql, params or []).fetchone()
     finally:
         cur.close()
+
+
+def run_with_frame(cur: Connection, view: str, frame, sql: str) -> None:
+    """Run ``sql`` with a pandas DataFrame visible to it as ``view`` (bulk inserts and updates).
+
+    The view is unregistered afterwards; in an aborted transaction unregister() raises too, and
+    that must not hide the original error.
+    """
+    cur.register(view, frame)
+    try:
+        cur.execute(sql)
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            cur.unregister(view)

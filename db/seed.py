@@ -30,14 +30,12 @@ Traps this module works around:
 from __future__ import annotations
 
 import colorsys
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -45,7 +43,7 @@ from clinic import timeutil
 from clinic.closures import public_holidays
 from clinic.errors import ClinicError
 from clinic.scheduling import STATUSES, Rules
-from db import Connection, audit, read_one, settings, transaction, users
+from db import Connection, audit, read_one, run_with_frame, settings, transaction, users
 from db.seed_patients import seed_patient_records
 
 log = logging.getLogger(__name__)
@@ -260,9 +258,9 @@ def seed(
         patient_frame = _patient_frame(rng, cur, patients, today, timezone)
         appt_frame, event_frame = _appointment_frames(cur, appts, providers, type_ids,
                                                       patient_frame["id"].to_numpy(), user_ids, timezone)
-        _bulk_insert(cur, "seed_patients", patient_frame, _INSERT_PATIENTS)
-        _bulk_insert(cur, "seed_appointments", appt_frame, _INSERT_APPOINTMENTS)
-        _bulk_insert(cur, "seed_events", event_frame, _INSERT_EVENTS)
+        run_with_frame(cur, "seed_patients", patient_frame, _INSERT_PATIENTS)
+        run_with_frame(cur, "seed_appointments", appt_frame, _INSERT_APPOINTMENTS)
+        run_with_frame(cur, "seed_events", event_frame, _INSERT_EVENTS)
         waiting = _insert_waitlist(cur, rng, patient_frame["id"].to_numpy(), providers, type_ids, user_ids)
         records = seed_patient_records(
             cur, rng, patient_ids=patient_frame["id"].to_numpy(),
@@ -879,13 +877,3 @@ def _appointment_frames(
         "reason": pd.Categorical.from_codes(ev_reason[ev_order], categories=list(CANCEL_REASONS)),
     })
     return appt_frame, event_frame
-
-
-def _bulk_insert(cur: Connection, view: str, frame: pd.DataFrame, sql: str) -> None:
-    cur.register(view, frame)
-    try:
-        cur.execute(sql)
-    finally:
-        # In an aborted transaction unregister() raises too; keep the original error.
-        with contextlib.suppress(duckdb.Error):
-            cur.unregister(view)

@@ -8,16 +8,14 @@ documents, messages and notes are few and built one by one.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 
-import duckdb
 import numpy as np
 import pandas as pd
 from fpdf import FPDF
 
-from db import Connection
+from db import Connection, run_with_frame
 
 PAYERS = (  # name, payer ID, kind — synthetic names
     ("Medicare", "MCARE", "medicare"),
@@ -76,15 +74,6 @@ def _payers(cur: Connection) -> dict[str, int]:
     return ids
 
 
-def _register(cur: Connection, view: str, frame: pd.DataFrame, sql: str) -> None:
-    cur.register(view, frame)
-    try:
-        cur.execute(sql)
-    finally:
-        with contextlib.suppress(duckdb.Error):
-            cur.unregister(view)
-
-
 def _intake_answers(cur: Connection, rng: np.random.Generator, ids: np.ndarray, today: dt.date) -> None:
     n = len(ids)
     city = rng.integers(len(CITIES), size=n)
@@ -104,7 +93,7 @@ def _intake_answers(cur: Connection, rng: np.random.Generator, ids: np.ndarray, 
         "consent": rng.random(n) < 0.7,
         "privacy_days": rng.integers(30, 900, size=n),
     })
-    _register(cur, "seed_intake", frame,
+    run_with_frame(cur, "seed_intake", frame,
               "UPDATE patients SET address_line1 = s.address_line1, city = s.city, state = s.state,"
               " postal_code = s.postal_code, preferred_language = s.preferred_language, allergies = s.allergies,"
               " medications = s.medications, conditions = s.conditions,"
@@ -133,7 +122,7 @@ def _insurance(cur: Connection, rng: np.random.Generator, ids: np.ndarray, birth
     frame = pd.DataFrame({"patient_id": ids, "payer_id": payer, "member_id": member, "group_number": group,
                           "child": age < 18})
     frame.loc[frame["payer_id"] == payer_ids["self_pay"], ["member_id", "group_number"]] = ["SELF-PAY", None]
-    _register(cur, "seed_insurance", frame,
+    run_with_frame(cur, "seed_insurance", frame,
               "INSERT INTO patient_insurance (patient_id, rank, payer_id, member_id, group_number, subscriber_name,"
               " subscriber_relationship)"
               " SELECT s.patient_id, 1, s.payer_id, s.member_id, s.group_number,"
