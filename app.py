@@ -16,11 +16,23 @@ st.set_page_config(page_title="ClinicDesk", page_icon=str(Path(__file__).parent 
 # clinic.access.PAGES; a page appears only for roles allowed to open it.
 SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
     "": [("home", "pages/home.py", "Home", ":material/home:")],
-    "Front desk": [],
-    "Billing": [],
+    "Front desk": [
+        ("today", "pages/today.py", "Today", ":material/today:"),
+        ("calendar", "pages/calendar.py", "Calendar", ":material/calendar_month:"),
+        ("patients", "pages/patients.py", "Patients", ":material/folder_shared:"),
+        ("intake", "pages/intake.py", "New patient", ":material/person_add:"),
+        ("inbox", "pages/inbox.py", "Inbox", ":material/inbox:"),
+        ("reminders", "pages/reminders.py", "Reminder calls", ":material/phone_in_talk:"),
+        ("waitlist", "pages/waitlist.py", "Waitlist", ":material/hourglass_top:"),
+        ("day_sheet", "pages/day_sheet.py", "Day sheet", ":material/assignment:"),
+    ],
+    "Billing": [("admin_payers", "pages/admin_payers.py", "Payers", ":material/account_balance:")],
     "Inventory": [],
     "Manager": [],
-    "Admin": [("admin_users", "pages/admin_users.py", "Users", ":material/manage_accounts:")],
+    "Admin": [
+        ("admin_users", "pages/admin_users.py", "Users", ":material/manage_accounts:"),
+        ("admin_schedule", "pages/admin_schedule.py", "Providers and hours", ":material/schedule:"),
+    ],
 }
 
 user = auth.current_user()

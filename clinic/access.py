@@ -21,14 +21,43 @@ ROLE_LABELS: Final = {
 ALL = frozenset(ROLES)
 
 # page key -> roles allowed. Page keys are the file stems in pages/.
+FRONT_OFFICE = frozenset({"front_desk", "manager", "admin"})
+SEES_SCHEDULE = frozenset({"front_desk", "clinician", "manager", "admin"})
+
 PAGES: Final[dict[str, frozenset[str]]] = {
     "home": ALL,
+    "today": SEES_SCHEDULE,
+    "calendar": SEES_SCHEDULE,
+    "reminders": FRONT_OFFICE,
+    "waitlist": FRONT_OFFICE,
+    "day_sheet": SEES_SCHEDULE,
+    "patients": ALL,
+    "intake": FRONT_OFFICE,
+    "inbox": ALL,
+    "admin_payers": frozenset({"billing", "manager", "admin"}),
     "admin_users": frozenset({"admin"}),
+    "admin_schedule": frozenset({"admin", "manager"}),
 }
 
 # action key -> roles allowed.
 ACTIONS: Final[dict[str, frozenset[str]]] = {
     "users.manage": frozenset({"admin"}),
+    # Booking, moving and cancelling appointments, and quick-adding a caller as a patient.
+    "appointments.book": FRONT_OFFICE,
+    # Check-in, start, complete, no-show: the front desk, and clinicians for their own day.
+    "appointments.status": SEES_SCHEDULE,
+    "waitlist.manage": FRONT_OFFICE,
+    "reminders.record": FRONT_OFFICE,
+    "schedule.manage": frozenset({"admin", "manager"}),
+    # Patients: registering and editing intake, filing documents, merging duplicate records.
+    "patients.edit": FRONT_OFFICE,
+    "patients.merge": frozenset({"admin", "manager"}),
+    "documents.upload": FRONT_OFFICE | {"clinician"},
+    "messages.log": ALL,
+    # Visit notes are clinical: clinicians write them; clinicians and the manager read them.
+    "notes.read": frozenset({"clinician", "manager"}),
+    "notes.write": frozenset({"clinician"}),
+    "payers.manage": frozenset({"billing", "manager", "admin"}),
 }
 
 

@@ -237,8 +237,8 @@ def validate_patient(form: dict, *, today: date, region: str = "US") -> dict:
     for rank in (1, 2):
         plan = form.get(f"insurance{rank}") or {}
         if not plan or not plan.get("payer_id"):
-            if rank == 2 and plan and any(clean_text(plan.get(k)) for k in ("member_id", "group_number")):
-                errors["insurance2.payer_id"] = "Choose the payer."
+            if plan and any(clean_text(plan.get(k)) for k in ("member_id", "group_number")):
+                errors[f"insurance{rank}.payer_id"] = "Choose the payer."
             continue
         try:
             insurance.append(_validate_plan(plan, rank))

@@ -102,7 +102,7 @@ def inbox(conn: Connection, *, user_id: int, role: str, today: date, include_wai
         conn,
         "SELECT m.id, m.created_at, m.due_on, m.due_on < $today AS overdue, m.status, m.request_type, m.channel,"
         " m.subject, m.body, m.patient_id, p.last_name || ', ' || p.first_name AS patient, p.mrn,"
-        " coalesce(u.full_name, m.assignee_role) AS assignee"
+        " coalesce(u.full_name, m.assignee_role) AS assignee, m.assignee_user, m.assignee_role"
         " FROM messages m LEFT JOIN patients p ON p.id = m.patient_id LEFT JOIN users u ON u.id = m.assignee_user"
         " WHERE (m.status = 'open' OR ($waiting AND m.status = 'waiting'))"
         " AND (m.assignee_user = $user OR (m.assignee_user IS NULL AND m.assignee_role = $role))"

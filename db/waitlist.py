@@ -6,9 +6,8 @@ from datetime import datetime, timedelta
 
 from clinic import scheduling
 from clinic.errors import ClinicError, NotFound
-from db import Connection, atomic, audit, read, read_df, read_one, settings
+from db import Connection, atomic, audit, read_df, settings
 
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def add(conn: Connection, *, patient_id: int, type_id: int, provider_id: int | None, preferred_days: list[int] | None,

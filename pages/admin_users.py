@@ -34,38 +34,44 @@ st.dataframe(
 
 add_col, change_col = st.columns(2, gap="large")
 
+NEW_USER_FIELDS = ("new_username", "new_full_name", "new_password", "new_password_confirm")
+
+
+def add_user() -> None:
+    """Runs before the rerun (a callback), so that the form can be cleared after a save: a
+    widget's value can only be reset by assigning it here, not by deleting its key."""
+    form, state = "add_user", st.session_state
+    try:
+        if state["new_password"] != state["new_password_confirm"]:
+            raise ValidationError({"confirm": "The two passwords differ."})
+        users.create(conn, username=state["new_username"], full_name=state["new_full_name"],
+                     role=state["new_role"], password=state["new_password"], by=admin)
+    except ValidationError as exc:
+        forms.set_errors(form, exc.errors)
+    except ClinicError as exc:
+        forms.set_errors(form, {exc.field or "": str(exc)})
+    else:
+        forms.clear_errors(form)
+        forms.flash(f"Added {md(state['new_username'].strip().lower())}.")
+        for key in NEW_USER_FIELDS:
+            state[key] = ""
+
+
 with add_col:
     st.subheader("Add a user")
     form = "add_user"
     with st.form(form):
-        username = st.text_input("Username", key="new_username", help="Lower-case letters, digits, . _ -")
+        st.text_input("Username", key="new_username", help="Lower-case letters, digits, . _ -")
         forms.field_error(form, "username")
-        full_name = st.text_input("Full name", key="new_full_name")
+        st.text_input("Full name", key="new_full_name")
         forms.field_error(form, "full_name")
-        role = st.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="new_role")
+        st.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="new_role")
         forms.field_error(form, "role")
-        password = st.text_input("Initial password", type="password", key="new_password")
+        st.text_input("Initial password", type="password", key="new_password")
         forms.field_error(form, "password")
-        confirm = st.text_input("Repeat the password", type="password", key="new_password_confirm")
+        st.text_input("Repeat the password", type="password", key="new_password_confirm")
         forms.field_error(form, "confirm")
-        submitted = st.form_submit_button("Add user", type="primary")
-    if submitted:
-        try:
-            if password != confirm:
-                raise ValidationError({"confirm": "The two passwords differ."})
-            users.create(conn, username=username, full_name=full_name, role=role, password=password, by=admin)
-        except ValidationError as exc:
-            forms.set_errors(form, exc.errors)
-            st.rerun()
-        except ClinicError as exc:
-            forms.set_errors(form, {exc.field or "": str(exc)})
-            st.rerun()
-        else:
-            forms.clear_errors(form)
-            for key in ("new_username", "new_full_name", "new_password", "new_password_confirm"):
-                st.session_state.pop(key, None)
-            forms.flash(f"Added {username.strip().lower()}.")
-            st.rerun()
+        st.form_submit_button("Add user", type="primary", on_click=add_user)
     forms.form_error(form)
 
 with change_col:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from clinic import analytics, timeutil
+from clinic.scheduling import STATUS_LABELS
 from clinic.access import ROLE_LABELS
 from components.db_session import get_conn
 from components.frame import require
 from components.kpi import Tile, percent, tiles
 from components.text import md
-from db import appointments, patients, providers, settings, users
+from db import appointments, availability, messages, patients, providers, settings, users
 
 user = require("home")
 conn = get_conn()
@@ -31,6 +32,8 @@ items = [
     Tile("Checked in now", waiting, "Arrived and waiting or being seen."),
     Tile("Completed today", counts["completed"]),
     Tile("No-shows today", counts["no_show"]),
+    Tile("Open messages for you", messages.count_open_for(conn, user_id=user.id, role=user.role),
+         "Open items in the inbox assigned to you or to your role."),
 ]
 if user.role in ("manager", "admin"):
     no_show, completed = appointments.outcome_counts(conn, *timeutil.last_days_bounds(today, 30, tz))
@@ -47,6 +50,10 @@ if user.role == "admin":
     tiles([Tile("Active patients", patients.count_active(conn)), Tile("Active users", users.count_active(conn))])
 
 own = providers.for_user(conn, user.id) if user.role == "clinician" else None
+closed = availability.closures_between(conn, today, today).get(today)
+if closed:
+    st.info(f"The clinic is closed today: {md(closed)}.", icon=":material/event_busy:")
+
 if own is not None:
     st.subheader(f"Your patients today ({md(own.name)})")
     day = appointments.list_between(conn, day_start, day_end, provider_id=own.id)
@@ -55,16 +62,16 @@ else:
     day = appointments.list_between(conn, day_start, day_end)
 
 if day.empty:
-    st.info("No appointments today.")
+    st.caption("No appointments today.")
 else:
     day["start_at"] = day["start_at"].dt.tz_convert(tz)
-    day["end_at"] = day["end_at"].dt.tz_convert(tz)
+    day["status"] = day["status"].map(STATUS_LABELS)
     st.dataframe(
-        day.drop(columns=["id"]),
+        day,
         hide_index=True,
+        column_order=["start_at", "patient", "mrn", "provider", "visit_type", "status", "reason"],
         column_config={
-            "start_at": st.column_config.DatetimeColumn("Start", format="HH:mm"),
-            "end_at": st.column_config.DatetimeColumn("End", format="HH:mm"),
+            "start_at": st.column_config.DatetimeColumn("Time", format="HH:mm"),
             "status": "Status",
             "patient": "Patient",
             "mrn": "MRN",

@@ -6,6 +6,7 @@ believable defaults and returns its id, so a test states only what it cares abou
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 from datetime import date, datetime, time, timedelta, timezone
@@ -66,6 +67,25 @@ def seeded(seeded_path: Path):
     connection = db.connect(seeded_path)
     yield connection
     connection.close()
+
+
+# --- reading a test's database from outside the app -------------------------------------------
+
+
+@contextlib.contextmanager
+def database(path: Path):
+    """A connection to ``path`` for the length of a with-block. Inside one process DuckDB shares
+    the database between connections, so this sees what the app under AppTest wrote."""
+    connection = db.connect(path)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def query(path: Path, sql: str, params=None) -> list[tuple]:
+    with database(path) as connection:
+        return db.read(connection, sql, params)
 
 
 # --- factories -------------------------------------------------------------------------------

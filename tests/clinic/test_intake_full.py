@@ -49,6 +49,7 @@ def errors_for(**overrides) -> dict[str, str]:
         ({"insurance1": {"payer_id": 3, "member_id": "ABC123", "subscriber_relationship": "spouse"}},
          "insurance1.subscriber_name", "subscriber"),
         ({"insurance2": {"member_id": "XYZ999"}}, "insurance2.payer_id", "payer"),
+        ({"insurance1": {"member_id": "XYZ999"}}, "insurance1.payer_id", "payer"),
     ],
 )
 def test_each_bad_field_gets_its_own_message(overrides, field, words):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 import db
-from clinic import scheduling
 from clinic.errors import ValidationError
 from db import appointments, patients, waitlist
 from tests.conftest import make_patient, make_provider, make_user, make_visit_type

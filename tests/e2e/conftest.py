@@ -75,12 +75,11 @@ class SeededDb:
     active_patients: int
 
 
-@pytest.fixture(scope="session")
-def server_db(tmp_path_factory) -> SeededDb:
+def seed_for_e2e(path: Path) -> SeededDb:
+    """A test-scale clinic seeded around the real today, with the facts pages should show."""
     from clinic import timeutil
-    from db import appointments, seed, settings
+    from db import seed, settings
 
-    path = tmp_path_factory.mktemp("e2e") / "clinic.duckdb"
     conn = db.connect(path)
     # Seeded around the real today, so the Home page shows today's appointments.
     seed.seed(conn, scale="test", seed=11, timezone=TZ)
@@ -98,11 +97,17 @@ def server_db(tmp_path_factory) -> SeededDb:
 
 
 @pytest.fixture(scope="session")
-def server(server_db: SeededDb):
-    """Start the app for the whole session; yield its base URL."""
+def server_db(tmp_path_factory) -> SeededDb:
+    """The session's shared database. Tests write to it (they book, register, file documents):
+    a test that compares counts with the database uses ``private_server`` instead."""
+    return seed_for_e2e(tmp_path_factory.mktemp("e2e") / "clinic.duckdb")
+
+
+def serve(seeded: SeededDb):
+    """Run `streamlit run app.py` on a free loopback port against ``seeded``; yield its URL."""
     port = _free_port()
-    env = {**os.environ, "CLINICDESK_DB": str(server_db.path), "PYTHONUNBUFFERED": "1"}
-    log_path = server_db.path.with_name("streamlit.log")
+    env = {**os.environ, "CLINICDESK_DB": str(seeded.path), "PYTHONUNBUFFERED": "1"}
+    log_path = seeded.path.with_name("streamlit.log")
     log = open(log_path, "w")
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
     proc = subprocess.Popen(
@@ -123,13 +128,32 @@ def server(server_db: SeededDb):
             proc.kill()
             raise RuntimeError("streamlit did not start:\n" + log_path.read_text())
         time.sleep(0.3)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server(server_db: SeededDb):
+    """The app for the whole session, on the shared database; yields its base URL."""
+    yield from serve(server_db)
+
+
+@pytest.fixture(scope="module")
+def private_db(tmp_path_factory) -> SeededDb:
+    """A database of this module's own, untouched by other tests."""
+    return seed_for_e2e(tmp_path_factory.mktemp("e2e-private") / "clinic.duckdb")
+
+
+@pytest.fixture(scope="module")
+def private_server(private_db: SeededDb):
+    yield from serve(private_db)
 
 
 class AppPage:
@@ -186,6 +210,15 @@ def app(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     yield AppPage(page, server)
+    context.close()
+
+
+@pytest.fixture
+def private_app(browser, private_server):
+    """A browser tab on this module's own server (see ``private_db``)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    yield AppPage(page, private_server)
     context.close()
 
 

@@ -1,0 +1,125 @@
+"""Billing › Payers: the insurers (and self-pay) that patients' plans name. List them with how many
+patients use each; add one; change a name, payer ID, kind, or take one out of use."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from clinic.access import can_do
+from clinic.errors import ClinicError, ValidationError
+from components import forms
+from components.db_session import get_conn
+from components.frame import require
+from components.text import md
+from db import payers
+
+user = require("admin_payers")
+conn = get_conn()
+may_manage = can_do(user.role, "payers.manage")
+
+ADD, EDIT = "add_payer", "edit_payer"
+KINDS = list(payers.KIND_LABELS)
+
+
+def save(form: str, *, payer_id: int | None = None, prefix: str) -> bool:
+    """Save the form whose widgets are keyed ``{prefix}name``, ``{prefix}code``…; on failure keep the
+    messages for the next run and leave what was typed. True when saved."""
+    state = st.session_state
+    try:
+        payers.save(conn, name=state.get(f"{prefix}name", ""), payer_code=state.get(f"{prefix}code", ""),
+                    kind=state.get(f"{prefix}kind"), active=bool(state.get(f"{prefix}active", True)), by=user,
+                    payer_id=payer_id)
+    except ValidationError as exc:
+        forms.set_errors(form, exc.errors)
+        return False
+    except ClinicError as exc:
+        forms.set_errors(form, {exc.field or "": str(exc)})
+        return False
+    forms.clear_errors(form)
+    return True
+
+
+def add_payer() -> None:
+    state = st.session_state
+    if save(ADD, prefix="new_payer_"):
+        forms.flash(f"Added {md(' '.join(state['new_payer_name'].split()))}.")
+        # Set, not popped: a popped key would leave the old text showing in the browser.
+        state.update(new_payer_name="", new_payer_code="", new_payer_kind=KINDS[0], new_payer_active=True)
+
+
+def change_payer(payer_id: int) -> None:
+    state = st.session_state
+    if save(EDIT, payer_id=payer_id, prefix=f"payer_{payer_id}_"):
+        forms.flash(f"Saved {md(' '.join(state[f'payer_{payer_id}_name'].split()))}.")
+        # The payer's label in the picker may have changed (name, inactive): choose it again by id,
+        # so the browser shows the new label instead of falling back to the first payer.
+        state["edit_payer_id"] = payer_id
+
+
+st.title("Payers")
+st.caption("Insurers and self-pay, as chosen on a patient's insurance. A payer no longer in use is made "
+           "inactive rather than deleted: patients' past plans still name it.")
+forms.show_flashes()
+
+table = payers.list_all(conn)
+st.dataframe(
+    table.drop(columns=["id"]).assign(kind=table["kind"].map(payers.KIND_LABELS),
+                                      payer_code=table["payer_code"].fillna("—")),
+    hide_index=True,
+    key="payers_table",
+    column_config={
+        "name": st.column_config.TextColumn("Name", width="medium"),
+        "payer_code": "Payer ID",
+        "kind": "Kind",
+        "active": st.column_config.CheckboxColumn("Active"),
+        "patients": st.column_config.NumberColumn("Patients", help="Patients with an active plan naming this payer."),
+    },
+)
+
+if not may_manage:
+    st.caption("Your role cannot change payers.")
+    st.stop()
+
+add_col, edit_col = st.columns(2, gap="large")
+
+with add_col:
+    st.subheader("Add a payer", divider="gray")
+    with st.form(ADD):
+        st.text_input("Name", key="new_payer_name", max_chars=120)
+        forms.field_error(ADD, "name")
+        st.text_input("Payer ID", key="new_payer_code", max_chars=20,
+                      help="The ID claims are sent to (letters, digits, dashes). Empty for self-pay.")
+        forms.field_error(ADD, "payer_code")
+        st.selectbox("Kind", KINDS, key="new_payer_kind", format_func=payers.KIND_LABELS.get)
+        forms.field_error(ADD, "kind")
+        st.session_state.setdefault("new_payer_active", True)
+        st.checkbox("Active (can be chosen on a patient's insurance)", key="new_payer_active")
+        st.form_submit_button("Add payer", type="primary", icon=":material/add:", on_click=add_payer)
+    forms.form_error(ADD)
+
+with edit_col:
+    st.subheader("Change a payer", divider="gray")
+    known = {p.id: p for p in payers.list_payers(conn, active_only=False)}
+    if not known:
+        st.caption("No payers yet.")
+    else:
+        chosen_id = st.selectbox("Payer", list(known), key="edit_payer_id",
+                                 on_change=forms.clear_errors, args=(EDIT,),
+                                 format_func=lambda i: known[i].name + ("" if known[i].active else " (inactive)"))
+        chosen = known.get(chosen_id) or next(iter(known.values()))
+        # Keys carry the payer's id, so choosing another payer shows its own values.
+        with st.form(EDIT):
+            prefix = f"payer_{chosen.id}_"
+            st.text_input("Name", value=chosen.name, key=f"{prefix}name", max_chars=120)
+            forms.field_error(EDIT, "name")
+            st.text_input("Payer ID", value=chosen.payer_code or "", key=f"{prefix}code", max_chars=20)
+            forms.field_error(EDIT, "payer_code")
+            st.selectbox("Kind", KINDS, index=KINDS.index(chosen.kind), key=f"{prefix}kind",
+                         format_func=payers.KIND_LABELS.get)
+            forms.field_error(EDIT, "kind")
+            st.checkbox("Active (can be chosen on a patient's insurance)", value=chosen.active, key=f"{prefix}active")
+            st.form_submit_button("Save changes", type="primary", icon=":material/save:", on_click=change_payer,
+                                  args=(chosen.id,))
+        forms.form_error(EDIT)
+        if not chosen.active:
+            st.caption(f"{md(chosen.name)} is inactive: it is not offered for new insurance plans.")

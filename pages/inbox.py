@@ -1,0 +1,256 @@
+"""Inbox: open calls and messages for me or my role, overdue first. Mark one done (with a note)
+or park it as waiting; log a new call or message and see who it will go to."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from clinic import followup, timeutil
+from clinic.access import ROLE_LABELS, ROLES, can_do
+from clinic.errors import ClinicError, ValidationError
+from components import forms, nav
+from components.db_session import get_conn
+from components.frame import require
+from components.kpi import Tile, tiles
+from components.text import md
+from db import messages, patients, settings, users
+
+user = require("inbox")
+conn = get_conn()
+tz = settings.timezone(conn)
+today = timeutil.today(tz)
+may_log = can_do(user.role, "messages.log")
+
+ITEMS, LOG = "inbox_items", "inbox_log"
+# "Assign to" choices are plain strings with labels that never change: Streamlit's selectbox
+# hands back the label the browser shows, so a label that depends on another field (or a tuple
+# option) would not map back to its option after that field changes.
+DEFAULT = "default"  # whoever handles this request type (db.messages.route)
+people = {p.id: p for p in sorted(users.list_users(conn, active_only=True), key=lambda p: p.full_name)}
+
+
+def present(value):
+    """None for a missing value (pandas reads NULL as NaN, NaT or NA)."""
+    return None if value is None or pd.isna(value) else value
+
+
+def as_date(value):
+    value = present(value)
+    return None if value is None else pd.Timestamp(value).date()
+
+
+def assignee(choice: str | None) -> tuple[str, int | str | None]:
+    """("default", None), ("role", "clinician") or ("user", 12) from a choice "role:clinician", "user:12"."""
+    kind, _, value = (choice or DEFAULT).partition(":")
+    if kind == "user":
+        return kind, int(value)
+    return (kind, value) if kind == "role" else (DEFAULT, None)
+
+
+def target_text(routing: messages.Routing) -> str:
+    if routing.user_id:
+        person = people.get(routing.user_id)
+        return f"{person.full_name if person else 'that user'}’s inbox"
+    return f"the inbox of every {ROLE_LABELS[routing.role].lower()} user"
+
+
+def assignee_text(value) -> str:
+    """The inbox query gives a user's name or a role key."""
+    value = present(value)
+    if value is None:
+        return "nobody"
+    return f"{ROLE_LABELS[value]} role" if value in ROLES else str(value)
+
+
+# --- actions ---------------------------------------------------------------------------------------
+
+
+def change_status(message_id: int, status: str, subject: str) -> None:
+    forms.clear_errors(ITEMS)
+    note = st.session_state.get(f"inbox_note_{message_id}", "") if status == "done" else ""
+    try:
+        messages.set_status(conn, message_id, status, note=note, by=user)
+    except ClinicError as exc:
+        forms.set_errors(ITEMS, {"": str(exc)})
+        return
+    st.session_state.pop(f"inbox_note_{message_id}", None)
+    subject = md(subject)
+    forms.flash({"done": f"Done: “{subject}”.", "waiting": f"Parked as waiting: “{subject}”.",
+                 "open": f"Back in the inbox: “{subject}”."}[status])
+
+
+def log_item() -> None:
+    state = st.session_state
+    forms.clear_errors(LOG)
+    kind, chosen = assignee(state.get("log_assignee"))
+    patient_id = state.get("log_patient")
+    status = state.get("log_state", "open")
+    try:
+        followup.check_new_item(subject=state.get("log_subject", ""), searched=state.get("log_search", ""),
+                                patient_id=patient_id, due_on=state.get("log_due"), today=today)
+        messages.log(
+            conn, patient_id=patient_id, channel=state.get("log_channel"), request_type=state.get("log_type"),
+            subject=state.get("log_subject", ""), body=state.get("log_body", ""), status=status,
+            assignee_user=chosen if kind == "user" else None, assignee_role=chosen if kind == "role" else None,
+            due_on=state.get("log_due"), by=user,
+        )
+    except ValidationError as exc:
+        forms.set_errors(LOG, exc.errors)
+        return
+    except ClinicError as exc:
+        forms.set_errors(LOG, {exc.field or "": str(exc)})
+        return
+    subject = md(" ".join(state.get("log_subject", "").split()))
+    routing = messages.route(state.get("log_type"), user_id=chosen if kind == "user" else None,
+                             role=chosen if kind == "role" else None)
+    # Ready for the next call. Values are set, not popped: a popped key leaves the browser showing
+    # the old text in a keyed widget.
+    state.update(log_search="", log_patient=None, log_channel=next(iter(messages.CHANNELS)),
+                 log_type=next(iter(messages.REQUEST_TYPES)), log_subject="", log_body="", log_state="open",
+                 log_assignee=DEFAULT, log_due=None)
+    forms.flash(f"Logged “{subject}” as done." if status == "done"
+                else f"Logged “{subject}”: it is in {md(target_text(routing))}.")
+
+
+# --- the page --------------------------------------------------------------------------------------
+
+st.title("Inbox")
+st.caption(f"Calls and messages for you and the {ROLE_LABELS[user.role]} role · {today:%A %d %B %Y}")
+forms.show_flashes()
+
+rows = messages.inbox(conn, user_id=user.id, role=user.role, today=today, include_waiting=True).to_dict("records")
+for row in rows:
+    row["due_on"] = as_date(row["due_on"])
+open_items = [r for r in rows if r["status"] == "open"]
+waiting_items = [r for r in rows if r["status"] == "waiting"]
+count = followup.counts(((r["status"], r["due_on"]) for r in rows), today)
+
+tiles([
+    Tile("Open for you", messages.count_open_for(conn, user_id=user.id, role=user.role),
+         "Open items assigned to you or to your role."),
+    Tile("Overdue", count.overdue, "Open items whose due date has passed."),
+    Tile("Due today", count.due_today),
+    Tile("Waiting", count.waiting, "Parked: waiting for the patient, a pharmacy, another office…"),
+])
+
+
+def item_card(row: dict) -> None:
+    message_id = int(row["id"])
+    subject = str(row["subject"])
+    due = row["due_on"]
+    waiting = row["status"] == "waiting"
+    with st.container(border=True, key=f"inbox_item_{message_id}"):
+        text_col, action_col = st.columns([5, 3], vertical_alignment="center")
+        with text_col:
+            overdue = due is not None and due < today and not waiting
+            due_text = followup.due_label(due, today)
+            badges = [f":blue-badge[{messages.REQUEST_TYPES.get(row['request_type'], row['request_type'])}]",
+                      f":gray-badge[{messages.CHANNELS.get(row['channel'], row['channel'])}]"]
+            if waiting:
+                badges.append(":orange-badge[:material/pause_circle: Waiting]")
+            st.markdown(f"**{md(subject)}** &nbsp; " + " ".join(badges))
+            when = (f":red[**:material/schedule: {due_text}**]" if overdue else due_text)
+            for_whom = "for you" if row["assignee_user"] == user.id else f"for {md(assignee_text(row['assignee']))}"
+            st.markdown(f"{when} · logged {followup.age_label(row['created_at'], today, tz)} · {for_whom}")
+            body = present(row["body"])
+            if body:
+                st.caption(md(body))
+            patient_id = present(row["patient_id"])
+            if patient_id is not None:
+                if st.button(f"{md(row['patient'])} · MRN {md(row['mrn'])}", key=f"inbox_patient_{message_id}",
+                             type="tertiary", icon=":material/folder_shared:", help="Open the patient's file"):
+                    nav.open_patient(int(patient_id))
+        with action_col:
+            st.text_input("Note", key=f"inbox_note_{message_id}", placeholder="Note when done",
+                          label_visibility="collapsed", max_chars=1000)
+            # A wrapping row: side by side when there is room, one under the other when not.
+            with st.container(horizontal=True, gap="small"):
+                st.button("Done", key=f"inbox_done_{message_id}", type="primary", icon=":material/check:",
+                          on_click=change_status, args=(message_id, "done", subject), width="stretch")
+                if waiting:
+                    st.button("Back to open", key=f"inbox_reopen_{message_id}", icon=":material/replay:",
+                              on_click=change_status, args=(message_id, "open", subject), width="stretch")
+                else:
+                    st.button("Waiting", key=f"inbox_wait_{message_id}", icon=":material/pause_circle:",
+                              on_click=change_status, args=(message_id, "waiting", subject), width="stretch",
+                              help="Park it: waiting for the patient, a pharmacy, another office…")
+
+
+inbox_tab, log_tab = st.tabs(["Open items", "Log a call or message"], key="inbox_tab")
+
+with inbox_tab:
+    forms.form_error(ITEMS)
+    if not open_items:
+        st.info("Nothing open for you. Well done.", icon=":material/inbox:")
+    for row in open_items:
+        item_card(row)
+    if waiting_items:
+        with st.expander(f"Waiting ({len(waiting_items)})", icon=":material/pause_circle:"):
+            for row in waiting_items:
+                item_card(row)
+
+with log_tab:
+    if not may_log:
+        st.caption("Your role cannot log calls or messages.")
+    else:
+        who_col, what_col = st.columns(2, gap="large")
+        with who_col:
+            text = st.text_input("Find patient", key="log_search", placeholder="Name, MRN, date of birth or phone")
+            found = {p.id: p for p in patients.search(conn, text)} if text.strip() else {}
+            if text.strip() and not found:
+                st.caption("No active patient matches.")
+            # A new search preselects its first match. Set through session state, because a keyed
+            # selectbox keeps its old choice (or none) in the browser when only its options change.
+            if st.session_state.get("log_patient") not in found:
+                st.session_state["log_patient"] = next(iter(found), None)
+            st.selectbox(
+                "Patient", list(found), key="log_patient",
+                placeholder="Search above, then choose" if text.strip() else "No patient (search above to choose one)",
+                format_func=lambda i: f"{found[i].display_name} · born {found[i].date_of_birth:%m/%d/%Y}"
+                                      f" · MRN {found[i].mrn}",
+            )
+            forms.field_error(LOG, "patient")
+            channel_col, type_col = st.columns(2)
+            with channel_col:
+                st.selectbox("Channel", list(messages.CHANNELS), key="log_channel", format_func=messages.CHANNELS.get)
+                forms.field_error(LOG, "channel")
+            with type_col:
+                request_type = st.selectbox("Request", list(messages.REQUEST_TYPES), key="log_type",
+                                            format_func=messages.REQUEST_TYPES.get)
+                forms.field_error(LOG, "request_type")
+            st.text_input("Subject", key="log_subject", max_chars=150, placeholder="e.g. Refill of lisinopril")
+            forms.field_error(LOG, "subject")
+            st.text_area("Text", key="log_body", max_chars=5000, height=120,
+                         placeholder="What the patient said or asked, and what you told them.")
+        with what_col:
+            state = st.radio("Follow-up", list(messages.STATES), key="log_state", format_func=messages.STATES.get,
+                             horizontal=True, help="Done: handled already, it goes to nobody's inbox.")
+            forms.field_error(LOG, "status")
+            choices = [DEFAULT, *(f"role:{r}" for r in ROLES), *(f"user:{i}" for i in people)]
+
+            def choice_label(choice: str) -> str:
+                kind, value = assignee(choice)
+                if kind == "role":
+                    return f"{ROLE_LABELS[value]} role (anyone)"
+                if kind == "user":
+                    person = people.get(value)
+                    return f"{person.full_name} ({ROLE_LABELS.get(person.role, person.role)})" if person else "A former user"
+                return "Default for this request"
+
+            kind, chosen = assignee(st.selectbox("Assign to", choices, key="log_assignee", format_func=choice_label,
+                                                 disabled=state == "done"))
+            forms.field_error(LOG, "assignee")
+            st.date_input("Due", value=None, key="log_due", format="MM/DD/YYYY", min_value=today,
+                          disabled=state == "done", help="Leave empty for no due date.")
+            forms.field_error(LOG, "due_on")
+            routing = messages.route(request_type, user_id=chosen if kind == "user" else None,
+                                     role=chosen if kind == "role" else None)
+            with st.container(border=True):
+                if state == "done":
+                    st.markdown(":material/check_circle: Logged as **done**: it goes to nobody's inbox.")
+                else:
+                    st.markdown(f":material/forward_to_inbox: Goes to **{md(target_text(routing))}**.")
+            st.button("Log it", key="log_submit", type="primary", icon=":material/add_comment:", on_click=log_item,
+                      width="stretch")
+            forms.form_error(LOG)

@@ -1,0 +1,244 @@
+"""The calendar's translation layer: FullCalendar's strings and clinic instants, views, events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from clinic import calendar_events as ce
+from clinic.scheduling import Block, Interval, VisitType
+
+NY = "America/New_York"
+UTC = timezone.utc
+
+
+# --- times from the component -----------------------------------------------------------------
+
+
+def test_a_select_time_is_read_as_clinic_wall_clock_even_though_it_ends_in_z():
+    # FullCalendar in UTC-coercion mode: a click on the 13:00 row of a New York calendar.
+    assert ce.parse_wall_clock("2026-11-30T13:00:00.000Z", NY) == datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
+
+
+def test_naive_and_offset_strings_are_read_by_their_digits_too():
+    assert ce.parse_wall_clock("2026-11-30T09:15:00", NY) == datetime(2026, 11, 30, 14, 15, tzinfo=UTC)
+    assert ce.parse_wall_clock("2026-11-30T09:15:00-05:00", NY) == datetime(2026, 11, 30, 14, 15, tzinfo=UTC)
+    assert ce.parse_wall_clock("2026-11-30", NY) == datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+
+
+def test_the_same_wall_clock_time_maps_to_different_utc_hours_across_the_spring_forward_change():
+    # US clocks go forward on Sunday 8 March 2026.
+    before = ce.parse_wall_clock("2026-03-06T09:00:00.000Z", NY)
+    after = ce.parse_wall_clock("2026-03-09T09:00:00.000Z", NY)
+    assert (before.hour, after.hour) == (14, 13)
+    assert ce.local_start(date(2026, 3, 9), time(9), NY) == after
+
+
+def test_an_event_is_sent_as_naive_local_time_and_comes_back_to_the_same_instant():
+    instant = datetime(2026, 11, 1, 14, 30, tzinfo=UTC)  # the day the clocks go back
+    text = ce.wall_clock(instant, NY)
+    assert text == "2026-11-01T09:30:00"
+    assert ce.parse_wall_clock(text, NY) == instant
+
+
+@pytest.mark.parametrize("bad", ["", "tomorrow", "2026-13-01T10:00:00", None])
+def test_a_malformed_time_is_refused(bad):
+    with pytest.raises(ValueError):
+        ce.parse_wall_clock(bad, NY)
+
+
+# --- callback values --------------------------------------------------------------------------
+
+
+def test_a_select_in_a_provider_column_gives_the_range_and_the_provider():
+    action = ce.parse_action({"callback": "select", "select": {
+        "allDay": False, "start": "2026-11-30T10:00:00.000Z", "end": "2026-11-30T10:30:00.000Z",
+        "view": {}, "resource": {"id": "7", "title": "Dr. X"}}}, NY)
+    assert action.kind == "select"
+    assert action.start == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    assert action.minutes == 30
+    assert action.provider_id == 7
+
+
+def test_a_date_click_without_a_resource_has_no_provider():
+    value = {"callback": "dateClick", "dateClick": {"allDay": True, "date": "2026-11-30T00:00:00.000Z"}}
+    action = ce.parse_action(value, NY)
+    assert (action.kind, action.all_day, action.provider_id) == ("dateClick", True, None)
+
+
+def change(old_start, new_start, old_end, new_end, old_resource="3", new_resource="3"):
+    return {"callback": "eventChange", "eventChange": {
+        "oldEvent": {"id": "42", "start": old_start, "end": old_end, "resourceId": old_resource,
+                     "extendedProps": {"appointment_id": 42}},
+        "event": {"id": "42", "start": new_start, "end": new_end, "resourceId": new_resource,
+                  "extendedProps": {"appointment_id": 42}},
+        "relatedEvents": []}}
+
+
+def test_a_drag_to_another_time_and_column_is_a_move_not_a_stretch():
+    action = ce.parse_action(change("2026-11-30T10:00:00", "2026-11-30T11:00:00", "2026-11-30T10:15:00",
+                                    "2026-11-30T11:15:00", new_resource="4"), NY)
+    assert action.appointment_id == 42
+    assert action.start == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    assert action.provider_changed and action.provider_id == 4
+    assert not action.only_end_changed
+
+
+def test_pulling_the_bottom_edge_is_recognised_as_a_stretch():
+    action = ce.parse_action(change("2026-11-30T10:00:00", "2026-11-30T10:00:00", "2026-11-30T10:15:00",
+                                    "2026-11-30T10:45:00"), NY)
+    assert action.only_end_changed
+
+
+@pytest.mark.parametrize("value", [None, {}, {"callback": "eventsSet", "eventsSet": {}}, {"callback": "select"},
+                                   {"callback": "select", "select": {"start": "garbage"}}])
+def test_values_that_are_not_a_known_callback_give_nothing_to_do(value):
+    assert ce.parse_action(value, NY) is None
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+def test_visible_days_cover_what_each_view_draws():
+    monday = date(2026, 11, 30)
+    assert ce.visible_days("day", date(2026, 12, 2)) == (date(2026, 12, 2), date(2026, 12, 3))
+    assert ce.visible_days("week", date(2026, 12, 3)) == (monday, monday + timedelta(days=7))
+    assert ce.visible_days("list", monday) == (monday, monday + timedelta(days=7))
+    # November 2026 starts on a Sunday: the grid starts the Monday before, six weeks long.
+    assert ce.visible_days("month", date(2026, 11, 17)) == (date(2026, 10, 26), date(2026, 12, 7))
+
+
+def test_visible_bounds_follow_local_midnights_across_dst():
+    start, end = ce.visible_bounds("day", date(2026, 3, 8), NY)
+    assert end - start == timedelta(hours=23)
+
+
+def test_the_arrows_step_by_the_view():
+    day = date(2027, 1, 31)
+    assert ce.shift("day", day, 1) == date(2027, 2, 1)
+    assert ce.shift("week", day, -1) == date(2027, 1, 24)
+    assert ce.shift("month", day, 1) == date(2027, 2, 1)
+    assert ce.shift("month", date(2026, 12, 15), 1) == date(2027, 1, 1)
+    assert ce.shift("month", date(2027, 1, 15), -1) == date(2026, 12, 1)
+
+
+def test_the_time_grid_spans_the_working_hours_in_whole_hours():
+    blocks = [Block(0, time(8), time(12)), Block(0, time(13), time(17, 30)), Block(2, time(9), time(12, 30))]
+    assert ce.working_window(blocks) == (time(8), time(18))
+    assert ce.working_window([]) == (time(7), time(19))
+
+
+def test_business_hours_count_days_from_sunday_as_fullcalendar_does():
+    hours = ce.business_hours([Block(0, time(8), time(12)), Block(6, time(9), time(13))])
+    assert hours == [{"daysOfWeek": [1], "startTime": "08:00", "endTime": "12:00"},
+                     {"daysOfWeek": [0], "startTime": "09:00", "endTime": "13:00"}]
+
+
+def test_a_provider_without_hours_is_shaded_all_day():
+    assert ce.resource(5, "Dr. Y", [])["businessHours"] is False
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def row(**overrides):
+    values = {"id": 9, "start_at": pd.Timestamp("2026-11-30 15:00", tz="UTC"),
+              "end_at": pd.Timestamp("2026-11-30 15:15", tz="UTC"), "status": "scheduled", "patient": "Ng, Ann",
+              "visit_type": "Follow-up", "provider": "Dr. Okafor", "provider_id": 3, "provider_colour": "#2563eb",
+              "type_id": 2}
+    values.update(overrides)
+    return values
+
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def test_an_appointment_event_names_patient_type_and_status_at_local_time_in_its_provider_column():
+    event = ce.appointment_event(row(), NY, movable=True, now=NOW)
+    assert event["title"] == "Ng, Ann · Follow-up · Scheduled"
+    assert (event["start"], event["end"]) == ("2026-11-30T10:00:00", "2026-11-30T10:15:00")
+    assert event["resourceId"] == "3"
+    assert event["backgroundColor"] == "#2563eb" and event["textColor"] == "#ffffff"
+    assert event["extendedProps"]["appointment_id"] == 9
+    assert event["editable"] is True
+
+
+def test_only_future_scheduled_or_confirmed_appointments_can_be_dragged_and_only_by_bookers():
+    assert not ce.appointment_event(row(status="checked_in"), NY, movable=True, now=NOW)["editable"]
+    assert not ce.appointment_event(row(), NY, movable=False, now=NOW)["editable"]
+    past = row(start_at=pd.Timestamp("2026-11-20 15:00", tz="UTC"), end_at=pd.Timestamp("2026-11-20 15:15", tz="UTC"))
+    assert not ce.appointment_event(past, NY, movable=True, now=NOW)["editable"]
+
+
+def test_week_and_month_titles_name_the_provider_too():
+    assert ce.appointment_event(row(), NY, movable=True, now=NOW, with_provider=True)["title"].endswith("· Dr. Okafor")
+
+
+def test_text_stays_readable_on_light_provider_colours():
+    assert ce.text_colour("#fde68a") == "#111827"
+    assert ce.text_colour("#1e3a8a") == "#ffffff"
+    assert ce.text_colour("not a colour") == "#ffffff"
+
+
+def test_closures_and_time_off_are_background_bands():
+    closed = ce.closure_event(date(2026, 11, 26), "Thanksgiving Day", (time(8), time(18)))
+    assert closed["display"] == "background"
+    assert (closed["start"], closed["end"]) == ("2026-11-26T08:00:00", "2026-11-26T18:00:00")
+    assert "Thanksgiving Day" in closed["title"]
+    whole = ce.closure_event(date(2026, 11, 26), None, (time(8), time(18)), all_day=True)
+    assert (whole["start"], whole["end"], whole["allDay"]) == ("2026-11-26", "2026-11-27", True)
+    away = ce.time_off_event(3, Interval(datetime(2026, 11, 30, 13, tzinfo=UTC), datetime(2026, 11, 30, 17, tzinfo=UTC),
+                                         "Meeting"), NY)
+    assert (away["start"], away["resourceId"], away["title"]) == ("2026-11-30T08:00:00", "3", "Away: Meeting")
+
+
+def test_a_dragged_range_guesses_the_visit_type_only_when_one_type_fits():
+    types = [VisitType(1, "New patient", 30), VisitType(2, "Follow-up", 15), VisitType(3, "Other", 15)]
+    assert ce.guess_type(30, types) == 1
+    assert ce.guess_type(15, types) is None
+    assert ce.guess_type(45, types) is None
+
+
+def test_type_stripes_use_only_valid_colours():
+    css = ce.type_stripes_css([VisitType(1, "A", 10, colour="#0ea5e9"), VisitType(2, "B", 10, colour="red;}body{")])
+    assert ".cd-type-1" in css and "#0ea5e9" in css
+    assert "cd-type-2" not in css
+
+
+def test_find_next_free_times_never_starts_in_the_past():
+    now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    assert ce.search_from(date(2026, 11, 30), NY, now) == now
+    assert ce.search_from(date(2026, 12, 2), NY, now) == datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
+
+
+def test_the_month_grid_shows_a_count_per_provider_and_day_that_opens_the_day():
+    rows = [row(), row(id=10, start_at=pd.Timestamp("2026-11-30 16:00", tz="UTC")),
+            row(id=11, provider_id=4, provider="Dr. Bell", provider_colour="#0891b2"),
+            row(id=12, start_at=pd.Timestamp("2026-12-01 04:30", tz="UTC"))]  # 23:30 on 30 Nov in New York
+    events = ce.month_summary_events(rows, NY)
+    assert [(e["start"], e["title"]) for e in events] == [("2026-11-30", "Dr. Bell · 1"),
+                                                          ("2026-11-30", "Dr. Okafor · 3")]
+    clicked = ce.parse_action({"callback": "eventClick", "eventClick": {"event": events[1]}}, NY)
+    assert (clicked.day, clicked.provider_id, clicked.appointment_id) == (date(2026, 11, 30), 3, None)
+
+
+def test_a_dragged_half_hour_suggests_the_half_hour_type_but_a_click_or_a_day_suggests_nothing():
+    types = [VisitType(1, "New patient", 30), VisitType(2, "Follow-up", 15)]
+    start = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    dragged = ce.CalendarAction("select", start=start, end=start + timedelta(minutes=30))
+    clicked = ce.CalendarAction("select", start=start, end=start + timedelta(minutes=15))
+    whole_day = ce.CalendarAction("select", start=datetime(2026, 11, 30, 5, tzinfo=UTC),
+                                  end=datetime(2026, 12, 1, 5, tzinfo=UTC), all_day=True)
+    assert ce.type_for_range(dragged, types) == 1
+    assert ce.type_for_range(clicked, types) is None
+    assert ce.type_for_range(whole_day, types) is None
+    # A day picked in the month grid starts at the first working row, clinic time.
+    assert ce.booking_start(whole_day, (time(8), time(18)), NY) == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+    assert ce.booking_start(dragged, (time(8), time(18)), NY) == start
+
+
+def test_weekend_columns_appear_only_when_someone_works_weekends():
+    assert not ce.works_weekends([Block(0, time(8), time(12)), Block(4, time(8), time(12))])
+    assert ce.works_weekends([Block(5, time(9), time(12))])

@@ -1,0 +1,332 @@
+"""The front desk's day, pure: row actions, waits, bookable gaps, the reminder day, waitlist days."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from clinic import frontdesk as fd
+from clinic.scheduling import STATUSES, Block, Interval, allowed_moves
+
+TZ = "America/New_York"
+NY = ZoneInfo(TZ)
+MONDAY = date(2026, 3, 2)
+HOURS = [Block(d, time(8), time(12)) for d in range(5)] + [Block(d, time(13), time(17)) for d in range(5)]
+
+
+def at(hh, mm=0, day=MONDAY):
+    return datetime(day.year, day.month, day.day, hh, mm, tzinfo=NY).astimezone(timezone.utc)
+
+
+# --- row actions -------------------------------------------------------------------------------
+
+
+def test_a_booked_patient_can_be_checked_in_or_marked_as_a_no_show():
+    assert fd.row_actions("scheduled", started=False) == ["checked_in", "no_show"]
+    assert fd.row_actions("confirmed", started=False) == ["checked_in", "no_show"]
+
+
+def test_a_waiting_patient_can_be_taken_in_or_completed_and_once_taken_in_only_completed():
+    assert fd.row_actions("checked_in", started=False) == ["start", "completed"]
+    assert fd.row_actions("checked_in", started=True) == ["completed"]
+
+
+def test_finished_visits_offer_nothing_but_a_no_show_can_still_arrive_late():
+    assert fd.row_actions("completed", started=True) == []
+    assert fd.row_actions("cancelled", started=False) == []
+    assert fd.row_actions("no_show", started=False) == ["checked_in"]
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_no_action_is_offered_that_the_status_table_forbids(status):
+    for action in fd.row_actions(status, started=False):
+        assert action == fd.START or action in allowed_moves(status)
+    # Cancelling and confirming are not one-click actions on the Today page.
+    assert not {"cancelled", "confirmed", "scheduled"} & set(fd.row_actions(status, started=False))
+
+
+def test_the_primary_button_is_the_next_step_of_the_visit():
+    assert fd.primary_action(["checked_in", "no_show"]) == "checked_in"
+    assert fd.primary_action(["start", "completed"]) == "start"
+    assert fd.primary_action(["completed"]) == "completed"
+    assert fd.primary_action([]) is None
+
+
+def test_attendance_is_recorded_today_and_for_past_days_not_ahead():
+    assert fd.attendance_open(MONDAY, MONDAY)
+    assert fd.attendance_open(MONDAY - timedelta(days=1), MONDAY)
+    assert not fd.attendance_open(MONDAY + timedelta(days=1), MONDAY)
+
+
+def test_the_day_arrows_move_one_day_across_a_month_end():
+    assert fd.shift_day(date(2026, 2, 28), 1) == date(2026, 3, 1)
+    assert fd.shift_day(date(2026, 3, 1), -1) == date(2026, 2, 28)
+
+
+# --- waiting ----------------------------------------------------------------------------------
+
+
+def test_waiting_minutes_count_whole_minutes_and_never_go_negative():
+    assert fd.waiting_minutes(at(9, 0), at(9, 12) + timedelta(seconds=59)) == 12
+    assert fd.waiting_minutes(at(9, 5), at(9, 0)) == 0
+
+
+@pytest.mark.parametrize(
+    "minutes, label",
+    [(0, "just arrived"), (1, "waiting 1 min"), (59, "waiting 59 min"), (60, "waiting 1 h 00 min"),
+     (125, "waiting 2 h 05 min")],
+)
+def test_a_wait_reads_as_a_person_would_say_it(minutes, label):
+    assert fd.waited_label(minutes) == label
+
+
+def row(id_, status, start, *, arrived=None, started=None, busy_until=None, patient=None, **extra):
+    return {"id": id_, "status": status, "start_at": start, "busy_until": busy_until or start + timedelta(minutes=15),
+            "arrived_at": arrived if arrived is not None else math.nan, "started_at": started,
+            "patient": patient or f"Patient {id_}", "provider": "Dr. Ames", "visit_type": "Follow-up", **extra}
+
+
+def test_the_waiting_room_lists_checked_in_patients_not_yet_taken_in_longest_wait_first():
+    now = at(10, 0)
+    rows = [
+        row(1, "checked_in", at(9, 30), arrived=at(9, 40), patient="Later, Ann"),
+        row(2, "checked_in", at(9, 0), arrived=at(9, 10), started=at(9, 20), patient="Taken, In"),
+        row(3, "checked_in", at(9, 45), arrived=at(9, 20), patient="Early, Bo"),
+        row(4, "scheduled", at(10, 30)),
+        row(5, "completed", at(8, 0), arrived=at(7, 55), started=at(8, 0)),
+    ]
+    waiting = fd.waiting_room(rows, now)
+    assert [w.patient for w in waiting] == ["Early, Bo", "Later, Ann"]
+    assert [w.minutes for w in waiting] == [40, 20]
+    assert waiting[0].long
+
+
+def test_a_wait_becomes_long_at_twenty_minutes():
+    [short] = fd.waiting_room([row(1, "checked_in", at(9), arrived=at(9))], at(9, 19))
+    [long_] = fd.waiting_room([row(1, "checked_in", at(9), arrived=at(9))], at(9, 20))
+    assert not short.long and long_.long
+
+
+def test_pandas_missing_times_count_as_not_started():
+    import pandas as pd
+
+    waiting = fd.waiting_room([row(1, "checked_in", at(9, 0), arrived=at(9, 0), started=pd.NaT)], at(9, 5))
+    assert [w.minutes for w in waiting] == [5]
+
+
+def test_the_day_tiles_split_checked_in_patients_into_waiting_and_with_provider():
+    rows = [row(1, "scheduled", at(8)), row(2, "confirmed", at(8)), row(3, "checked_in", at(8), arrived=at(8)),
+            row(4, "checked_in", at(8), arrived=at(8), started=at(8, 5)), row(5, "completed", at(8)),
+            row(6, "no_show", at(8))]
+    assert fd.day_counts(rows) == fd.DayCounts(to_arrive=2, waiting=1, with_provider=1, completed=1, no_show=1)
+
+
+# --- bookable gaps ------------------------------------------------------------------------------
+
+EARLY = at(6, 0)  # before opening: nothing of the day has passed yet
+
+
+def test_an_empty_day_is_one_gap_per_working_block():
+    gaps = fd.bookable_gaps(MONDAY, TZ, HOURS, [], now=EARLY)
+    assert [(g.start, g.end) for g in gaps] == [(at(8), at(12)), (at(13), at(17))]
+
+
+def test_appointments_and_their_buffers_cut_the_gaps_and_short_gaps_are_dropped():
+    busy = [Interval(at(8, 0), at(8, 55)),  # leaves 08:55-09:00: 5 minutes, too short
+            Interval(at(9, 0), at(9, 30)),
+            Interval(at(9, 45), at(10, 15)),  # a procedure with its buffer
+            Interval(at(11, 50), at(12, 30))]  # runs past the block's end
+    gaps = fd.bookable_gaps(MONDAY, TZ, HOURS, busy, now=EARLY)
+    assert [(g.start, g.end, g.minutes) for g in gaps] == [
+        (at(9, 30), at(9, 45), 15), (at(10, 15), at(11, 50), 95), (at(13), at(17), 240)]
+
+
+def test_back_to_back_appointments_leave_no_gap_between_them():
+    busy = [Interval(at(8, 0), at(8, 15)), Interval(at(8, 15), at(12, 0))]
+    assert fd.bookable_gaps(MONDAY, TZ, HOURS, busy, now=EARLY)[0].start == at(13)
+
+
+def test_time_already_past_is_not_offered_and_a_started_gap_begins_at_the_next_five_minutes():
+    gaps = fd.bookable_gaps(MONDAY, TZ, HOURS, [Interval(at(13), at(16, 55))], now=at(10, 2) + timedelta(seconds=30))
+    assert [(g.start, g.end) for g in gaps] == [(at(10, 5), at(12))]
+    # At 16:50 ten minutes are left; at 16:51 the gap starts at 16:55 and is too short.
+    assert [g.minutes for g in fd.bookable_gaps(MONDAY, TZ, HOURS, [], now=at(16, 50))] == [10]
+    assert fd.bookable_gaps(MONDAY, TZ, HOURS, [], now=at(16, 51)) == []
+
+
+def test_time_off_and_closures_are_not_bookable():
+    away = [Interval(at(8), at(12), "Conference")]
+    assert [(g.start, g.end) for g in fd.bookable_gaps(MONDAY, TZ, HOURS, [], now=EARLY, time_off=away)] == [
+        (at(13), at(17))]
+    assert fd.bookable_gaps(MONDAY, TZ, HOURS, [], now=EARLY, closed=True) == []
+
+
+def test_a_provider_without_hours_that_weekday_has_no_gaps():
+    saturday = date(2026, 3, 7)
+    assert fd.bookable_gaps(saturday, TZ, HOURS, [], now=EARLY) == []
+
+
+def test_gaps_follow_the_local_clock_on_the_day_clocks_spring_forward():
+    spring = date(2026, 3, 8)  # a Sunday in New York; give this provider Sunday hours
+    hours = [Block(6, time(8), time(12))]
+    gaps = fd.bookable_gaps(spring, TZ, hours, [], now=at(0, 0, day=date(2026, 3, 7)))
+    assert gaps[0].start == at(8, 0, day=spring) and gaps[0].minutes == 240
+    assert gaps[0].start.hour == 12  # 08:00 EDT is 12:00 UTC (it was 13:00 UTC a day earlier)
+
+
+def test_cancelled_and_no_show_appointments_free_their_time():
+    rows = [row(1, "cancelled", at(9)), row(2, "no_show", at(10)), row(3, "confirmed", at(11))]
+    assert fd.busy_intervals(rows) == [Interval(at(11), at(11, 15))]
+
+
+# --- the reminder day ---------------------------------------------------------------------------
+
+WEEKDAYS_OPEN = fd.working_day_test(range(5), [])
+
+
+@pytest.mark.parametrize(
+    "today, ahead, expected",
+    [
+        (date(2026, 3, 2), 1, date(2026, 3, 3)),  # Monday calls Tuesday
+        (date(2026, 3, 6), 1, date(2026, 3, 9)),  # Friday calls Monday
+        (date(2026, 3, 5), 2, date(2026, 3, 9)),  # Thursday, two working days ahead: Monday
+        (date(2026, 3, 7), 1, date(2026, 3, 9)),  # someone working on Saturday calls Monday
+    ],
+)
+def test_the_reminder_day_counts_working_days(today, ahead, expected):
+    assert fd.reminder_day(today, ahead, WEEKDAYS_OPEN) == expected
+
+
+def test_each_working_day_is_called_exactly_once_over_a_month():
+    days = [date(2026, 3, 1) + timedelta(days=i) for i in range(60)]
+    working = [d for d in days if WEEKDAYS_OPEN(d)]
+    for ahead in (1, 2, 3):
+        called = [fd.reminder_day(d, ahead, WEEKDAYS_OPEN) for d in working]
+        assert len(set(called)) == len(called)
+        assert set(working[ahead:len(working) - ahead]) <= set(called)
+
+
+def test_the_reminder_day_skips_holidays_and_closures():
+    thanksgiving = date(2026, 11, 26)
+    closed = fd.working_day_test(range(5), [thanksgiving])
+    assert fd.reminder_day(date(2026, 11, 25), 1, closed) == date(2026, 11, 27)
+    # Called on the holiday itself (someone is in), the next working day is still Friday.
+    assert fd.reminder_day(thanksgiving, 1, closed) == date(2026, 11, 27)
+
+
+def test_a_clinic_with_no_working_day_falls_back_to_the_calendar_date():
+    assert fd.reminder_day(MONDAY, 2, fd.working_day_test([], [])) == MONDAY + timedelta(days=2)
+
+
+def test_reminder_counts_tell_who_still_needs_a_call():
+    rows = [
+        {"status": "scheduled", "reminder_outcome": None},
+        {"status": "scheduled", "reminder_outcome": math.nan},
+        {"status": "confirmed", "reminder_outcome": "confirmed"},
+        {"status": "confirmed", "reminder_outcome": None},  # confirmed when booked
+        {"status": "scheduled", "reminder_outcome": "left_message"},
+        {"status": "scheduled", "reminder_outcome": "no_answer"},
+        {"status": "scheduled", "reminder_outcome": "wants_reschedule"},
+    ]
+    assert fd.reminder_counts(rows) == fd.ReminderCounts(to_call=2, confirmed=2, not_reached=2, wants_reschedule=1)
+
+
+def test_not_reached_patients_still_need_a_call_but_confirmed_ones_do_not():
+    assert fd.needs_call("scheduled", None)
+    assert fd.needs_call("scheduled", "no_answer")
+    assert not fd.needs_call("scheduled", "wants_reschedule")
+    assert not fd.needs_call("confirmed", None)
+
+
+def test_every_reminder_outcome_has_its_label():
+    from db.appointments import REMINDER_OUTCOMES
+
+    assert set(fd.REMINDER_LABELS) == set(REMINDER_OUTCOMES)
+    assert fd.REMINDER_LABELS["wants_reschedule"] == "Wants to reschedule"
+
+
+# --- waitlist ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "stored, label",
+    [(None, "Any day"), ("", "Any day"), (math.nan, "Any day"), ("0", "Mon"), ("4,0,2", "Mon, Wed, Fri"),
+     ("1,1,9,x", "Tue")],
+)
+def test_preferred_days_read_as_weekday_names(stored, label):
+    assert fd.days_label(stored) == label
+
+
+@dataclass(frozen=True)
+class Slot:
+    provider_id: int
+    provider: str
+    start: datetime
+
+
+class FakeSearch:
+    """Stands in for db.appointments.find_next_available: free slots every hour from 08:00 to
+    16:00 on weekdays, for two providers, the first ``batch`` from ``after`` on."""
+
+    def __init__(self, batch=5, first_day=MONDAY):
+        self.batch, self.first_day, self.calls = batch, first_day, []
+
+    def __call__(self, after):
+        self.calls.append(after)
+        found, day = [], self.first_day
+        while len(found) < self.batch:
+            if day.weekday() < 5:
+                for hh in range(8, 17):
+                    for pid in (1, 2):
+                        start = at(hh, day=day)
+                        if after is None or start >= after:
+                            found.append(Slot(pid, f"P{pid}", start))
+            day += timedelta(days=1)
+        return found[: self.batch]
+
+
+def test_without_preferred_days_the_first_free_slots_are_offered():
+    search = FakeSearch(batch=60)
+    slots, on_days = fd.gather_offer(search, [], TZ)
+    assert on_days and len(slots) == fd.OFFER_SHOWN
+    assert [(s.start, s.provider_id) for s in slots[:3]] == [(at(8), 1), (at(8), 2), (at(9), 1)]
+    assert len(search.calls) == 1
+
+
+def test_offered_slots_keep_to_the_preferred_days_and_the_search_skips_to_them():
+    search = FakeSearch(batch=6)  # Monday's first slots only: the page must look further
+    slots, on_days = fd.gather_offer(search, [2], TZ)  # Wednesdays
+    assert on_days and len(slots) == fd.OFFER_SHOWN
+    assert {s.start.astimezone(NY).date() for s in slots} == {date(2026, 3, 4)}
+    # After Monday's batch the search jumped to Wednesday's midnight in clinic time.
+    assert search.calls[1] == at(0, day=date(2026, 3, 4))
+    # Slots at the same time with another provider were not lost between batches, nor repeated.
+    assert len({(s.provider_id, s.start) for s in slots}) == len(slots)
+
+
+def test_a_preferred_day_is_judged_in_clinic_time_not_utc():
+    late = Slot(1, "A", at(21, 30))  # Monday 21:30 in New York is Tuesday in UTC
+    slots, on_days = fd.gather_offer(lambda after: [late] if after is None else [], [0], TZ)
+    assert on_days and slots == [late]
+
+
+def test_when_no_slot_falls_on_the_preferred_days_the_next_ones_are_offered_and_flagged():
+    weekdays_only = FakeSearch(batch=60)
+    slots, on_days = fd.gather_offer(weekdays_only, [5, 6], TZ, limit=3, rounds=3)
+    assert not on_days and [s.start for s in slots] == [at(8), at(8), at(9)]
+    assert fd.gather_offer(lambda after: [], [1], TZ) == ([], True)
+
+
+def test_the_search_stops_when_no_new_slot_comes_back():
+    calls = []
+
+    def stuck(after):
+        calls.append(after)
+        return [Slot(1, "A", at(9))]
+
+    assert fd.gather_offer(stuck, [4], TZ) == ([Slot(1, "A", at(9))], False)
+    assert len(calls) == 2

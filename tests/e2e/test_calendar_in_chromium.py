@@ -1,0 +1,182 @@
+"""The calendar in a real browser: a drag-select booking through the dialog, and a refused drag.
+
+This module books and quick-adds a patient, so it runs its own server on its own seeded
+database (the session's shared one stays as other tests counted it). The server holds that
+file, so what was written is checked through the UI: the new appointment appears on the
+calendar and its details dialog reads it back from the database.
+FullCalendar lives in ``iframe[title="streamlit_calendar.calendar"]``; Playwright's bounding
+boxes of elements inside it are already page-relative, so the mouse can drag on them directly.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from clinic import timeutil
+from clinic.closures import public_holidays
+from tests.conftest import TZ
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server_db(private_db):
+    """This module books and quick-adds: it works on a database of its own."""
+    return private_db
+
+
+@pytest.fixture(scope="module")
+def server(private_server):
+    return private_server
+
+
+CALENDAR = 'iframe[title="streamlit_calendar.calendar"]'
+
+# The first free half hour of one provider's column: no appointment, no shading (lunch, outside
+# hours, time off, closures) between its top and bottom.
+FIRST_FREE_HALF_HOUR = """(_, resourceId) => {
+  const col = document.querySelector(`td.fc-timegrid-col[data-resource-id="${resourceId}"]`);
+  const taken = [...col.querySelectorAll('.fc-timegrid-event-harness, .fc-non-business, .fc-bg-event')]
+    .map(e => e.getBoundingClientRect());
+  const lanes = [...document.querySelectorAll('td.fc-timegrid-slot-lane[data-time]')];
+  for (let i = 0; i + 1 < lanes.length; i++) {
+    const top = lanes[i].getBoundingClientRect().top + 1, bottom = lanes[i + 1].getBoundingClientRect().bottom - 1;
+    if (!taken.some(r => r.top < bottom && r.bottom > top)) return lanes[i].dataset.time;
+  }
+  return null;
+}"""
+
+
+def next_working_monday() -> date:
+    """The first Monday after today (clinic time) that is not a public holiday."""
+    today = timeutil.today(TZ)
+    day = today + timedelta(days=7 - today.weekday())
+    holidays = public_holidays("US", "NY", [day.year, day.year + 1])
+    while day in holidays:
+        day += timedelta(days=7)
+    return day
+
+
+def go_to_day(app, day: date) -> None:
+    app.page.locator('[data-testid="stDateInput"] [data-type="month"]').first.click()
+    app.page.keyboard.type(f"{day:%m%d%Y}")
+    # The date field commits on blur.
+    app.page.locator("h1").first.click()
+    app.wait_idle()
+
+
+def calendar_frame(app):
+    frame = app.page.frame_locator(CALENDAR)
+    frame.locator(".fc-view").wait_for(timeout=30_000)
+    return frame
+
+
+def drag(app, start: dict, end: dict) -> None:
+    page = app.page
+    page.mouse.move(start["x"], start["y"])
+    page.mouse.down()
+    page.mouse.move(start["x"] + 2, start["y"] + 6, steps=3)
+    page.mouse.move(end["x"], end["y"], steps=8)
+    page.mouse.up()
+
+
+def centre(box: dict, dy: float = 0) -> dict:
+    return {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2 + dy}
+
+
+def test_a_drag_select_books_through_the_dialog_and_a_refused_drag_snaps_back(app):
+    day = next_working_monday()
+    app.open().sign_in("frontdesk").go("Calendar")
+    go_to_day(app, day)
+    frame = calendar_frame(app)
+    frame.locator(".fc-timegrid-event").first.wait_for(timeout=30_000)
+    app.page.wait_for_timeout(500)
+    app.screenshot("calendar-day-by-provider")
+    assert app.page.get_by_text(f"{day:%A %d %B %Y}").is_visible()
+
+    # Drag-select the first free half hour in the first provider's column.
+    column = frame.locator("td.fc-timegrid-col[data-resource-id]").first
+    resource_id = column.get_attribute("data-resource-id")
+    provider = frame.locator(f'th[data-resource-id="{resource_id}"]').inner_text().strip()
+    free = frame.locator("td.fc-timegrid-col").first.evaluate(FIRST_FREE_HALF_HOUR, resource_id)
+    assert free, "no free half hour on that day"
+    lane = frame.locator(f'td.fc-timegrid-slot-lane[data-time="{free}"]')
+    lane.scroll_into_view_if_needed()
+    column_box = column.bounding_box()
+    top = lane.bounding_box()
+    x = column_box["x"] + column_box["width"] / 2
+    drag(app, {"x": x, "y": top["y"] + 4}, {"x": x, "y": top["y"] + top["height"] * 1.5})
+
+    dialog = app.page.get_by_role("dialog")
+    dialog.get_by_text("Book an appointment").wait_for(timeout=30_000)
+    app.wait_idle()
+    app.screenshot("calendar-booking-dialog-open")
+    # Prefilled from the drag: the provider of the column and a 30-minute visit type.
+    assert dialog.get_by_role("combobox", name="Provider").input_value() == provider
+    assert dialog.get_by_role("combobox", name="Visit type").input_value() == "New patient (30 min)"
+    assert dialog.get_by_role("spinbutton", name="hour, Time").inner_text() == free[:2]
+
+    # The caller is new: quick-add them.
+    dialog.get_by_text("New patient", exact=True).click()
+    app.wait_idle()
+    dialog.get_by_label("First name").fill("Ada")
+    dialog.get_by_label("Last name").fill("Zephyrine")
+    dialog.get_by_label("Mobile phone").fill("(212) 555-0199")
+    dialog.locator('[data-testid="stDateInput"] [data-type="month"]').first.click()
+    app.page.keyboard.type("01021990")
+    dialog.get_by_label("Last name").click()
+    dialog.get_by_role("button", name="Add patient").click()
+    app.wait_idle()
+    dialog.get_by_text("Added Zephyrine, Ada").wait_for(timeout=30_000)
+    app.screenshot("calendar-booking-dialog")
+    dialog.get_by_role("button", name="Book", exact=True).click()
+    app.wait_idle()
+
+    booked = app.page.get_by_text("Booked Zephyrine, Ada with")
+    booked.wait_for(timeout=30_000)
+    assert provider in booked.inner_text()
+    frame = calendar_frame(app)
+    ours = frame.locator(".fc-timegrid-event", has_text="Zephyrine")
+    ours.wait_for(timeout=30_000)
+    assert free[:5] in ours.inner_text()
+    app.screenshot("calendar-booked")
+
+    # The details dialog reads the appointment back from the database.
+    ours.click()
+    details = app.page.get_by_role("dialog")
+    details.get_by_text("Zephyrine, Ada").wait_for(timeout=30_000)
+    assert details.get_by_text("New patient (30 min)").is_visible()
+    assert details.get_by_text("Scheduled").first.is_visible()
+    app.page.keyboard.press("Escape")
+    app.wait_idle()
+
+    # Drag it onto another appointment of the same provider: refused, and it goes back.
+    frame = calendar_frame(app)
+    ours = frame.locator(".fc-timegrid-event", has_text="Zephyrine")
+    ours.wait_for(timeout=30_000)
+    ours.scroll_into_view_if_needed()
+    before = ours.bounding_box()
+    offset = before["y"] - column.bounding_box()["y"]
+    label = ours.inner_text()
+    others = frame.locator(f'td.fc-timegrid-col[data-resource-id="{resource_id}"] .fc-timegrid-event',
+                           has_not_text="Zephyrine")
+    target = next(box for box in (o.bounding_box() for o in others.all()) if box["y"] > before["y"] + 4)
+    grab = centre(before)
+    drag(app, grab, {"x": grab["x"], "y": grab["y"] + target["y"] - before["y"]})
+    app.wait_idle()
+    refusal = app.page.get_by_text("Not moved:")
+    refusal.wait_for(timeout=30_000)
+    assert "already has a patient" in refusal.inner_text()
+    frame = calendar_frame(app)
+    back = frame.locator(".fc-timegrid-event", has_text="Zephyrine")
+    back.wait_for(timeout=30_000)
+    app.page.wait_for_timeout(300)
+    app.screenshot("calendar-refused-drag")
+    # Back where the database has it: same time, same place in its column.
+    assert back.inner_text() == label
+    column = frame.locator(f'td.fc-timegrid-col[data-resource-id="{resource_id}"]')
+    assert abs(back.bounding_box()["y"] - column.bounding_box()["y"] - offset) < 2
+    assert app.exceptions() == []
+    assert app.console_errors == []

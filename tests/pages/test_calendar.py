@@ -1,0 +1,509 @@
+"""The Calendar page through the real app (AppTest).
+
+The calendar is a custom component: AppTest sees it as an unknown element whose JSON args hold
+the events and options, and a user's click or drag is injected as the component's value under
+its key, exactly as streamlit-calendar 1.4.0 sends it: ``select`` times end in ``Z`` but carry
+the clinic's wall-clock digits (FullCalendar runs in UTC-coercion mode, see
+clinic/calendar_events.py); ``eventChange`` times are naive local strings.
+
+The seeded test database's history lies around 2026-03-02, in the past of the real clock the
+booking rules use, so every booking here is on a future working day computed from today.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import db
+from clinic import timeutil
+from clinic.closures import public_holidays
+from tests.conftest import TZ, make_patient, database
+
+ZONE = ZoneInfo(TZ)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def working_day(weeks_ahead: int = 1, weekday: int = 0) -> date:
+    """A future non-holiday weekday (Monday by default), well inside the booking horizon."""
+    today = timeutil.today(TZ)
+    day = today + timedelta(days=7 * weeks_ahead - today.weekday() + weekday)
+    holidays = public_holidays("US", "NY", [day.year, day.year + 1])
+    while day in holidays or day <= today:
+        day += timedelta(days=7)
+    return day
+
+
+def ids(path) -> dict:
+    with database(path) as conn:
+        providers = dict(db.read(conn, "SELECT name, id FROM providers"))
+        types = dict(db.read(conn, "SELECT name, id FROM visit_types"))
+        frontdesk = db.read_one(conn, "SELECT id FROM users WHERE username = 'frontdesk'")[0]
+    return {"okafor": providers["Dr. Amara Okafor"], "reyes": providers["Daniel Reyes, NP"],
+            "follow_up": types["Follow-up"], "new_patient": types["New patient"], "frontdesk": frontdesk}
+
+
+def at_local(day: date, hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(day, time(hh, mm), tzinfo=ZONE).astimezone(timezone.utc)
+
+
+def book(path, *, patient_id, provider_id, type_id, start) -> int:
+    from db import appointments
+
+    with database(path) as conn:
+        return appointments.book(conn, patient_id=patient_id, provider_id=provider_id, type_id=type_id,
+                                 start=start, user=None)
+
+
+def new_patient(path, **overrides) -> int:
+    with database(path) as conn:
+        return make_patient(conn, **overrides)
+
+
+def appointments_of(path, patient_id) -> list[tuple]:
+    with database(path) as conn:
+        return db.read(conn, "SELECT start_at, provider_id, status, series_id FROM appointments"
+                             " WHERE patient_id = ? ORDER BY start_at", [patient_id])
+
+
+def start_of(path, appointment_id) -> datetime:
+    with database(path) as conn:
+        return db.read_one(conn, "SELECT start_at FROM appointments WHERE id = ?", [appointment_id])[0]
+
+
+def component(at) -> dict:
+    """The calendar component's JSON args (events, options, callbacks, key)."""
+    found = []
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            if type(child).__name__ == "UnknownElement" and child.type == "component_instance":
+                found.append(json.loads(child.proto.json_args))
+            walk(child)
+
+    walk(at.main)
+    assert len(found) == 1, "one calendar on the page"
+    return found[0]
+
+
+def wall(day: date, hh: int, mm: int = 0, *, z: bool = True) -> str:
+    """A time string as the component sends it (wall-clock digits)."""
+    text = f"{day.isoformat()}T{hh:02d}:{mm:02d}:00"
+    return text + ".000Z" if z else text
+
+
+def select_value(day, hh, mm, minutes, provider_id):
+    start = datetime.combine(day, time(hh, mm))
+    end = start + timedelta(minutes=minutes)
+    return {"callback": "select", "select": {
+        "allDay": False, "start": start.isoformat() + ".000Z", "end": end.isoformat() + ".000Z",
+        "view": {"type": "resourceTimeGridDay"}, "resource": {"id": str(provider_id), "title": "x"}}}
+
+
+def event(appointment_id, day, start, end, provider_id):
+    return {"allDay": False, "title": "x", "start": wall(day, *start, z=False), "end": wall(day, *end, z=False),
+            "id": str(appointment_id), "extendedProps": {"appointment_id": appointment_id},
+            "resourceId": str(provider_id)}
+
+
+def change_value(appointment_id, day, old, new, provider_id, new_provider_id=None, old_end=None, new_end=None):
+    old_end = old_end or (old[0], old[1] + 15)
+    new_end = new_end or (new[0], new[1] + 15)
+    return {"callback": "eventChange", "eventChange": {
+        "oldEvent": event(appointment_id, day, old, old_end, provider_id),
+        "event": event(appointment_id, day, new, new_end, new_provider_id or provider_id),
+        "relatedEvents": []}}
+
+
+def click_value(appointment_id, day, provider_id):
+    clicked = event(appointment_id, day, (10, 0), (10, 15), provider_id)
+    return {"callback": "eventClick", "eventClick": {"event": clicked, "view": {"type": "resourceTimeGridDay"}}}
+
+
+def open_calendar(signed_in, role="front_desk", day: date | None = None):
+    at = signed_in(role).run()
+    at.switch_page("pages/calendar.py").run()
+    assert not at.exception, at.exception
+    if day is not None:
+        at.date_input(key="cal_day").set_value(day).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def act(at, value):
+    """The user clicks or drags on the calendar: the component's value arrives under its key."""
+    at.session_state[component(at)["key"]] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def pick_patient(at, patient_id, query):
+    at.text_input(key="bk_query").input(query).run()
+    at.button(key=f"bk_pick_{patient_id}").click().run()
+    return at
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def successes(at) -> list[str]:
+    return [s.value for s in at.success]
+
+
+def titles_at(at, local_iso: str) -> list[str]:
+    return [e["title"] for e in component(at)["events"] if e.get("start") == local_iso and "display" not in e]
+
+
+# --- the screen -------------------------------------------------------------------------------
+
+
+def test_the_day_view_has_a_column_per_provider_in_clinic_time_with_the_gpl_key(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    patient = new_patient(app_env, first_name="Wren", last_name="Calloway")
+    book(app_env, patient_id=patient, provider_id=known["okafor"], type_id=known["follow_up"],
+         start=at_local(day, 9, 30))
+    at = open_calendar(signed_in, day=day)
+    args = component(at)
+    options = args["options"]
+    assert options["initialView"] == "resourceTimeGridDay"
+    assert options["timeZone"] == TZ
+    assert args["license_key"] == "GPL-My-Project-Is-Open-Source"
+    assert {r["title"] for r in options["resources"]} >= {"Dr. Amara Okafor", "Daniel Reyes, NP"}
+    assert "eventsSet" not in args["callbacks"]
+    # Shown at 09:30 clinic time in Dr. Okafor's column, with patient, type and status.
+    (ours,) = [e for e in args["events"] if "Calloway" in e["title"]]
+    assert ours["start"] == wall(day, 9, 30, z=False)
+    assert ours["resourceId"] == str(known["okafor"])
+    assert ours["title"] == "Calloway, Wren · Follow-up · Scheduled"
+
+
+def test_filters_narrow_the_calendar_to_a_provider_and_a_visit_type(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    patient = new_patient(app_env, last_name="Filterson")
+    other = new_patient(app_env, last_name="Elsewhere")
+    book(app_env, patient_id=patient, provider_id=known["okafor"], type_id=known["follow_up"], start=at_local(day, 9))
+    book(app_env, patient_id=other, provider_id=known["reyes"], type_id=known["follow_up"], start=at_local(day, 9))
+    at = open_calendar(signed_in, day=day)
+    at.multiselect(key="cal_providers").select(known["okafor"]).run()
+    args = component(at)
+    assert [r["title"] for r in args["options"]["resources"]] == ["Dr. Amara Okafor"]
+    assert any("Filterson" in t for t in titles_at(at, wall(day, 9, z=False)))
+    assert not any("Elsewhere" in t for t in titles_at(at, wall(day, 9, z=False)))
+    at.multiselect(key="cal_types").select(known["new_patient"]).run()
+    assert titles_at(at, wall(day, 9, z=False)) == []
+
+
+# --- booking through the dialog -----------------------------------------------------------------
+
+
+def test_booking_through_the_dialog_writes_one_appointment_and_shows_it(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    patient = new_patient(app_env, first_name="Ines", last_name="Quarterman")
+    at = open_calendar(signed_in, day=day)
+    act(at, select_value(day, 10, 0, 15, known["okafor"]))
+    # Prefilled from the click: the column's provider, the clicked day and time.
+    assert at.selectbox(key="bk_provider").value == known["okafor"]
+    assert at.date_input(key="bk_date").value == day
+    assert at.time_input(key="bk_time").value == time(10, 0)
+    pick_patient(at, patient, "Quarterman")
+    at.selectbox(key="bk_type").select(known["follow_up"]).run()
+    at.text_input(key="bk_reason").input("Knee pain").run()
+    at.button(key="bk_book").click().run()
+    assert not at.exception, at.exception
+    assert any("Booked Quarterman, Ines with Dr. Amara Okafor" in s for s in successes(at))
+    rows = appointments_of(app_env, patient)
+    assert rows == [(at_local(day, 10), known["okafor"], "scheduled", None)]
+    assert titles_at(at, wall(day, 10, z=False)) == ["Quarterman, Ines · Follow-up · Scheduled"]
+    assert "bk_book" not in [b.key for b in at.button]  # the dialog closed
+
+
+def test_booking_a_taken_slot_says_why_next_to_the_time_and_writes_nothing(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    holder = new_patient(app_env, last_name="Holder")
+    caller = new_patient(app_env, first_name="Tess", last_name="Latecomer")
+    book(app_env, patient_id=holder, provider_id=known["okafor"], type_id=known["follow_up"], start=at_local(day, 10))
+    at = open_calendar(signed_in, day=day)
+    act(at, select_value(day, 10, 0, 15, known["okafor"]))
+    pick_patient(at, caller, "Latecomer")
+    at.selectbox(key="bk_type").select(known["follow_up"]).run()
+    at.text_input(key="bk_reason").input("Sore throat").run()
+    at.button(key="bk_book").click().run()
+    assert any("Dr. Amara Okafor already has a patient at" in m for m in errors(at))
+    assert appointments_of(app_env, caller) == []
+    # The dialog is still open with what was typed.
+    assert at.text_input(key="bk_reason").value == "Sore throat"
+    assert at.time_input(key="bk_time").value == time(10, 0)
+
+
+def test_a_slot_in_the_past_is_refused(signed_in, app_env):
+    known = ids(app_env)
+    today = timeutil.today(TZ)
+    past = today - timedelta(days=7 + today.weekday())  # a Monday more than a week ago
+    patient = new_patient(app_env, last_name="Pastime")
+    at = open_calendar(signed_in, day=past)
+    act(at, select_value(past, 10, 0, 15, known["okafor"]))
+    pick_patient(at, patient, "Pastime")
+    at.selectbox(key="bk_type").select(known["follow_up"]).run()
+    at.button(key="bk_book").click().run()
+    assert "That time has already passed." in errors(at)
+    assert appointments_of(app_env, patient) == []
+
+
+def test_quick_add_shows_each_wrong_field_next_to_it_and_writes_nothing(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    with database(app_env) as conn:
+        before = db.read_one(conn, "SELECT count(*) FROM patients")[0]
+    at = open_calendar(signed_in, day=day)
+    act(at, select_value(day, 10, 0, 15, known["okafor"]))
+    at.button_group(key="bk_mode").set_value("new").run()
+    at.text_input(key="bk_last").input("Newcomb").run()
+    at.text_input(key="bk_phone").input("12").run()
+    at.button(key="bk_quick_add").click().run()
+    messages = errors(at)
+    assert "Enter the first name." in messages
+    assert "Enter the date of birth." in messages
+    assert any("phone number" in m for m in messages)
+    assert not any("last name" in m for m in messages)
+    assert at.text_input(key="bk_last").value == "Newcomb"
+    with database(app_env) as conn:
+        assert db.read_one(conn, "SELECT count(*) FROM patients")[0] == before
+    # Corrected, the caller is added and chosen for the booking.
+    at.text_input(key="bk_first").input("Nora").run()
+    at.date_input(key="bk_dob").set_value(date(1988, 4, 2)).run()
+    at.text_input(key="bk_phone").input("(212) 555-0142").run()
+    at.button(key="bk_quick_add").click().run()
+    assert any("Added Newcomb, Nora" in s for s in successes(at))
+    at.selectbox(key="bk_type").select(known["new_patient"]).run()
+    at.button(key="bk_book").click().run()
+    with database(app_env) as conn:
+        (added,) = db.read_one(conn, "SELECT id FROM patients WHERE last_name = 'Newcomb'")
+    assert appointments_of(app_env, added) == [(at_local(day, 10), known["okafor"], "scheduled", None)]
+
+
+def test_the_same_callback_value_returned_on_later_runs_is_handled_once(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    at = open_calendar(signed_in, day=day)
+    act(at, select_value(day, 10, 0, 15, known["okafor"]))
+    # The user changes the prefilled time; the component keeps returning the same select on
+    # every rerun, which must not open the dialog afresh (and put 10:00 back).
+    at.time_input(key="bk_time").set_value(time(11, 30)).run()
+    at.text_input(key="bk_reason").input("Cough").run()
+    assert at.time_input(key="bk_time").value == time(11, 30)
+    assert at.text_input(key="bk_reason").value == "Cough"
+
+
+def test_a_drag_across_the_spring_forward_change_books_the_right_instant(signed_in, app_env):
+    known = ids(app_env)
+    today = timeutil.today(TZ)
+    # The Monday after the next US spring-forward (second Sunday of March).
+    year = today.year + (1 if (today.month, today.day) >= (3, 8) else 0)
+    second_sunday = date(year, 3, 8) + timedelta(days=(6 - date(year, 3, 8).weekday()) % 7)
+    monday_after, friday_before = second_sunday + timedelta(days=1), second_sunday - timedelta(days=2)
+    patient = new_patient(app_env, last_name="Springer")
+    for day in (friday_before, monday_after):
+        at = open_calendar(signed_in, day=day)
+        act(at, select_value(day, 9, 0, 15, known["okafor"]))
+        pick_patient(at, patient, "Springer")
+        at.selectbox(key="bk_type").select(known["follow_up"]).run()
+        at.button(key="bk_book").click().run()
+        assert not errors(at), errors(at)
+    starts = [row[0] for row in appointments_of(app_env, patient)]
+    # 09:00 in New York is 14:00 UTC before the change and 13:00 UTC after it.
+    assert [s.astimezone(timezone.utc).hour for s in starts] == [14, 13]
+
+
+def test_find_next_free_times_fills_the_start_with_the_chosen_slot(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    at = open_calendar(signed_in, day=day)
+    act(at, select_value(day, 10, 0, 15, known["okafor"]))
+    at.selectbox(key="bk_type").select(known["follow_up"]).run()
+    at.button(key="bk_find").click().run()
+    assert len([b for b in at.button if b.key and b.key.startswith("bk_slot_")]) == 8
+    at.button(key="bk_slot_1").click().run()
+    from db import appointments
+
+    with database(app_env) as conn:
+        expected = appointments.find_next_available(conn, known["follow_up"], provider_id=known["okafor"],
+                                                    after=at_local(day, 0), limit=8)[1]
+    local = expected.start.astimezone(ZONE)
+    assert at.date_input(key="bk_date").value == local.date()
+    assert at.time_input(key="bk_time").value == local.time()
+    assert at.selectbox(key="bk_provider").value == expected.provider_id
+
+
+def test_a_weekly_series_shows_the_dates_that_cannot_be_booked_before_booking_the_rest(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    patient = new_patient(app_env, last_name="Weekley")
+    holder = new_patient(app_env, last_name="Blocker")
+    book(app_env, patient_id=holder, provider_id=known["okafor"], type_id=known["follow_up"],
+         start=at_local(day + timedelta(weeks=1), 10))
+    at = open_calendar(signed_in, day=day)
+    act(at, select_value(day, 10, 0, 15, known["okafor"]))
+    pick_patient(at, patient, "Weekley")
+    at.selectbox(key="bk_type").select(known["follow_up"]).run()
+    at.toggle(key="bk_repeat").set_value(True).run()
+    at.number_input(key="bk_times").set_value(3).run()
+    at.button(key="bk_plan_series").click().run()
+    plan = at.dataframe[0].value
+    assert list(plan["Can be booked"]) == ["Yes", "No", "Yes"]
+    assert "already has a patient" in plan["Why not"][1]
+    assert appointments_of(app_env, patient) == []  # nothing written before confirming
+    assert any("1 of 3 dates cannot be booked" in w.value for w in at.warning)
+    at.button(key="bk_book_series").click().run()
+    rows = appointments_of(app_env, patient)
+    assert [r[0] for r in rows] == [at_local(day, 10), at_local(day + timedelta(weeks=2), 10)]
+    assert rows[0][3] is not None and rows[0][3] == rows[1][3]  # one series
+    assert any("Booked 2 appointments for Weekley" in s for s in successes(at))
+
+
+# --- moving by dragging -------------------------------------------------------------------------
+
+
+def test_dragging_an_appointment_reschedules_it(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    patient = new_patient(app_env, first_name="Milo", last_name="Mover")
+    appointment = book(app_env, patient_id=patient, provider_id=known["okafor"], type_id=known["follow_up"],
+                       start=at_local(day, 10))
+    at = open_calendar(signed_in, day=day)
+    act(at, change_value(appointment, day, (10, 0), (11, 0), known["okafor"], new_provider_id=known["reyes"]))
+    assert start_of(app_env, appointment) == at_local(day, 11)
+    assert appointments_of(app_env, patient)[0][1] == known["reyes"]
+    assert any("Moved Mover, Milo to" in s and "Daniel Reyes, NP" in s for s in successes(at))
+    assert titles_at(at, wall(day, 11, z=False)) == ["Mover, Milo · Follow-up · Scheduled"]
+
+
+def test_a_refused_drag_leaves_the_appointment_where_it_was_and_says_why(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    moved = new_patient(app_env, first_name="Dana", last_name="Dragged")
+    other = new_patient(app_env, last_name="Sitting")
+    appointment = book(app_env, patient_id=moved, provider_id=known["okafor"], type_id=known["follow_up"],
+                       start=at_local(day, 10))
+    book(app_env, patient_id=other, provider_id=known["okafor"], type_id=known["follow_up"], start=at_local(day, 11))
+    at = open_calendar(signed_in, day=day)
+    key_before = component(at)["key"]
+    act(at, change_value(appointment, day, (10, 0), (11, 0), known["okafor"]))
+    assert start_of(app_env, appointment) == at_local(day, 10)
+    assert any(m.startswith("Not moved: Dr. Amara Okafor already has a patient at") for m in errors(at))
+    # The component is remounted from the database: the event is back at 10:00.
+    assert component(at)["key"] != key_before
+    assert titles_at(at, wall(day, 10, z=False)) == ["Dragged, Dana · Follow-up · Scheduled"]
+    # Outside working hours is refused as well, with its own reason.
+    act(at, change_value(appointment, day, (10, 0), (18, 0), known["okafor"]))
+    assert any("is not working at that time" in m for m in errors(at))
+    assert start_of(app_env, appointment) == at_local(day, 10)
+
+
+def test_stretching_an_appointment_is_refused_because_its_type_sets_its_length(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    patient = new_patient(app_env, last_name="Stretch")
+    appointment = book(app_env, patient_id=patient, provider_id=known["okafor"], type_id=known["follow_up"],
+                       start=at_local(day, 10))
+    at = open_calendar(signed_in, day=day)
+    act(at, change_value(appointment, day, (10, 0), (10, 0), known["okafor"], old_end=(10, 15), new_end=(10, 45)))
+    assert any("cannot be stretched or shortened" in m for m in errors(at))
+    with database(app_env) as conn:
+        assert db.read_one(conn, "SELECT start_at, end_at FROM appointments WHERE id = ?", [appointment]) == (
+            at_local(day, 10), at_local(day, 10, 15))
+
+
+# --- details and status -------------------------------------------------------------------------
+
+
+def test_clicking_an_appointment_shows_its_details_and_confirming_it_records_the_change(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    patient = new_patient(app_env, first_name="Cleo", last_name="Clicker")
+    appointment = book(app_env, patient_id=patient, provider_id=known["okafor"], type_id=known["follow_up"],
+                       start=at_local(day, 10))
+    at = open_calendar(signed_in, day=day)
+    act(at, click_value(appointment, day, known["okafor"]))
+    assert "Clicker, Cleo" in [h.value for h in at.subheader]
+    assert any("10:00–10:15" in m.value for m in at.markdown)
+    # Attendance moves wait for the day of the visit; confirming does not.
+    assert at.button(key="dt_checked_in").disabled
+    assert not at.button(key="dt_confirmed").disabled
+    history = at.dataframe[0].value
+    assert list(history["to_status"]) == ["Scheduled"]
+    at.button(key="dt_confirmed").click().run()
+    assert appointments_of(app_env, patient)[0][2] == "confirmed"
+    assert any("Clicker, Cleo: confirmed." in s for s in successes(at))
+    assert titles_at(at, wall(day, 10, z=False)) == ["Clicker, Cleo · Follow-up · Confirmed"]
+
+
+def test_cancelling_asks_for_a_reason_then_offers_the_freed_slot_to_the_waitlist(signed_in, app_env):
+    from db import waitlist
+
+    known = ids(app_env)
+    day = working_day()
+    patient = new_patient(app_env, last_name="Canceller")
+    waiting = new_patient(app_env, first_name="Wendy", last_name="Waiting")
+    appointment = book(app_env, patient_id=patient, provider_id=known["okafor"], type_id=known["follow_up"],
+                       start=at_local(day, 10))
+    with database(app_env) as conn:
+        entry = waitlist.add(conn, patient_id=waiting, type_id=known["follow_up"], provider_id=known["okafor"],
+                             preferred_days=None, by=None)
+    at = open_calendar(signed_in, day=day)
+    act(at, click_value(appointment, day, known["okafor"]))
+    at.button(key="dt_cancel").click().run()
+    assert "Say why the appointment is cancelled." in errors(at)
+    assert appointments_of(app_env, patient)[0][2] == "scheduled"
+    at.text_input(key="cx_reason").input("Patient request").run()
+    at.button(key="dt_cancel").click().run()
+    assert appointments_of(app_env, patient)[0][2] == "cancelled"
+    assert any("is free again" in s for s in successes(at))
+    assert any("Waiting, Wendy" in m.value for m in at.markdown)
+    # Book the waiting patient straight into the freed slot.
+    at.button(key=f"wl_book_{entry}").click().run()
+    assert at.time_input(key="bk_time").value == time(10, 0)
+    assert at.selectbox(key="bk_type").value == known["follow_up"]
+    at.button(key="bk_book").click().run()
+    assert appointments_of(app_env, waiting) == [(at_local(day, 10), known["okafor"], "scheduled", None)]
+    with database(app_env) as conn:
+        assert db.read_one(conn, "SELECT status FROM waitlist WHERE id = ?", [entry])[0] == "booked"
+
+
+def test_a_clinician_sees_the_calendar_but_cannot_book_or_drag(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    at = open_calendar(signed_in, role="clinician", day=day)
+    args = component(at)
+    assert args["options"]["selectable"] is False
+    assert args["options"]["editable"] is False
+    assert args["callbacks"] == ["eventClick"]
+    # Their own column is preselected.
+    assert [r["title"] for r in args["options"]["resources"]] == ["Dr. Amara Okafor"]
+    act(at, select_value(day, 10, 0, 15, known["okafor"]))
+    assert not [b for b in at.button if b.key == "bk_book"]
+
+
+def test_clicking_a_providers_count_in_the_month_opens_that_day_by_provider(signed_in, app_env):
+    known = ids(app_env)
+    day = working_day()
+    for hour in (9, 10):
+        book(app_env, patient_id=new_patient(app_env), provider_id=known["okafor"], type_id=known["follow_up"],
+             start=at_local(day, hour))
+    at = open_calendar(signed_in, day=day)
+    at.button_group(key="cal_view").set_value("month").run()
+    assert component(at)["options"]["initialView"] == "dayGridMonth"
+    (entry,) = [e for e in component(at)["events"] if e["start"] == day.isoformat() and "display" not in e]
+    assert entry["title"] == "Dr. Amara Okafor · 2"
+    act(at, {"callback": "eventClick", "eventClick": {"event": entry, "view": {"type": "dayGridMonth"}}})
+    options = component(at)["options"]
+    assert (options["initialView"], options["initialDate"]) == ("resourceTimeGridDay", day.isoformat())
+    assert at.date_input(key="cal_day").value == day

@@ -1,0 +1,137 @@
+"""Day sheet through the real app (AppTest), on the seeded database (SEED_TODAY = 2026-03-02)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import db
+from clinic import timeutil
+from tests.conftest import SEED_TODAY, TZ, make_appointment, make_patient, user_id_for
+
+
+def open_day_sheet(signed_in, role, day: date | None = SEED_TODAY):
+    at = signed_in(role).run()
+    at.switch_page("pages/day_sheet.py").run()
+    assert not at.exception
+    if day is not None:
+        at.date_input(key="day_sheet_day").set_value(day).run()
+        assert not at.exception
+    return at
+
+
+def doctor_provider_id(path: Path) -> int:
+    from db import providers
+
+    conn = db.connect(path)
+    try:
+        return providers.for_user(conn, user_id_for(path, "doctor")).id
+    finally:
+        conn.close()
+
+
+def expected_patients(path: Path, provider_id: int, day: date) -> list[str]:
+    from db import appointments
+
+    conn = db.connect(path)
+    try:
+        frame = appointments.list_between(conn, *timeutil.day_bounds(day, TZ), provider_id=provider_id)
+    finally:
+        conn.close()
+    return list(frame["patient"])
+
+
+def shown_patients(at) -> list[str]:
+    return list(at.dataframe[0].value["Patient"])
+
+
+def test_a_clinician_sees_their_own_patients_for_the_day_in_time_order(signed_in, app_env):
+    provider_id = doctor_provider_id(app_env)
+    expected = expected_patients(app_env, provider_id, SEED_TODAY)
+    assert len(expected) > 3
+    at = open_day_sheet(signed_in, "clinician")
+    assert at.selectbox(key="day_sheet_provider").value == provider_id
+    assert shown_patients(at) == expected
+    times = list(at.dataframe[0].value["Time"])
+    assert times == sorted(times)
+    assert "Amara Okafor" in at.subheader[0].value and "Monday 2 March 2026" in at.subheader[0].value
+    assert f"{len(expected)} patients" in at.caption[0].value
+
+
+def test_the_day_defaults_to_the_clinic_today(signed_in):
+    at = open_day_sheet(signed_in, "clinician", day=None)
+    assert at.date_input(key="day_sheet_day").value == timeutil.today(TZ)
+
+
+def test_cancelled_visits_are_left_off_and_a_new_baby_is_flagged_with_an_age_in_months(signed_in, app_env):
+    provider_id = doctor_provider_id(app_env)
+    conn = db.connect(app_env)
+    try:
+        baby = make_patient(conn, first_name="Nia", last_name="Newcomer", date_of_birth=date(2024, 9, 15))
+        make_appointment(conn, patient_id=baby, provider_id=provider_id, reason="First check-up",
+                         start_at=datetime(2026, 3, 2, 17, 30, tzinfo=timezone.utc))
+        gone = make_patient(conn, first_name="Carla", last_name="Cancelled")
+        make_appointment(conn, patient_id=gone, provider_id=provider_id, status="cancelled",
+                         start_at=datetime(2026, 3, 2, 17, 45, tzinfo=timezone.utc))
+    finally:
+        conn.close()
+    at = open_day_sheet(signed_in, "clinician")
+    table = at.dataframe[0].value
+    assert "Cancelled, Carla" not in set(table["Patient"])
+    (nia,) = table[table["Patient"] == "Newcomer, Nia"].to_dict("records")
+    assert nia["Time"] == "12:30–12:45"
+    assert nia["Age"] == "17 mo"
+    assert bool(nia["New patient"])
+    assert nia["Reason"] == "First check-up"
+    assert nia["Status"] == "Scheduled"
+    assert nia["Alerts"] == ""
+
+
+def test_the_sheet_offers_the_printable_pdf_and_the_schedule_file(signed_in):
+    at = open_day_sheet(signed_in, "clinician")
+    labels = [b.label for b in at.download_button]
+    assert labels == ["Download day sheet (PDF)", "Download schedule (.ics)"]
+    at.radio(key="day_sheet_span").set_value("week").run()
+    assert not at.exception
+    assert [b.label for b in at.download_button] == labels
+
+
+def test_the_front_desk_chooses_the_provider_before_seeing_a_sheet(signed_in, app_env):
+    at = open_day_sheet(signed_in, "front_desk")
+    assert at.selectbox(key="day_sheet_provider").value is None
+    assert any("Choose a provider" in i.value for i in at.info)
+    assert len(at.dataframe) == 0 and len(at.download_button) == 0
+    provider_id = doctor_provider_id(app_env)
+    at.selectbox(key="day_sheet_provider").select(provider_id).run()
+    assert shown_patients(at) == expected_patients(app_env, provider_id, SEED_TODAY)
+    assert len(at.download_button) == 2
+
+
+def test_a_day_without_patients_says_so_and_still_offers_the_downloads(signed_in):
+    at = open_day_sheet(signed_in, "clinician", day=date(2026, 3, 1))  # a Sunday
+    assert len(at.dataframe) == 0
+    assert any("No patients are booked" in i.value for i in at.info)
+    assert len(at.download_button) == 2
+
+
+def _one_appointment_button(path: str, appointment_id: int) -> None:
+    import db as database
+    from components.downloads import appointment_ics_button
+
+    appointment_ics_button(database.connect(path), appointment_id, key="ics")
+
+
+def test_any_page_can_offer_one_appointment_as_a_calendar_file(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    conn = db.connect(app_env)
+    try:
+        appointment_id = db.read_one(conn, "SELECT min(id) FROM appointments")[0]
+    finally:
+        conn.close()
+    at = AppTest.from_function(_one_appointment_button, args=(str(app_env), appointment_id), default_timeout=30).run()
+    assert not at.exception
+    assert [b.label for b in at.download_button] == ["Add to calendar (.ics)"]
+    missing = AppTest.from_function(_one_appointment_button, args=(str(app_env), 10**9), default_timeout=30).run()
+    assert not missing.exception
+    assert len(missing.download_button) == 0

@@ -1,0 +1,66 @@
+"""The Home page's numbers are the database's numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import db
+from clinic import timeutil
+from tests.conftest import TZ, make_appointment
+
+
+def tile(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def add_today(path, statuses):
+    conn = db.connect(path)
+    try:
+        today = timeutil.today(TZ)
+        provider = db.read(conn, "SELECT id FROM providers ORDER BY id LIMIT 1")[0][0]
+        for i, status in enumerate(statuses):
+            start = timeutil.local_to_utc(datetime.combine(today, time(7, 0)) + timedelta(minutes=20 * i), TZ)
+            make_appointment(conn, provider_id=provider, start_at=start, status=status)
+        yesterday_start, _ = timeutil.day_bounds(today - timedelta(days=1), TZ)
+        make_appointment(conn, provider_id=provider, start_at=yesterday_start + timedelta(hours=12), status="no_show")
+    finally:
+        conn.close()
+
+
+def test_todays_tiles_count_todays_appointments_by_status(signed_in, app_env):
+    add_today(app_env, ["scheduled", "confirmed", "checked_in", "completed", "no_show", "cancelled"])
+    at = signed_in("front_desk").run()
+    assert not at.exception
+    assert tile(at, "Appointments today") == "5"  # the cancelled one does not count
+    assert tile(at, "Checked in now") == "1"
+    assert tile(at, "Completed today") == "1"
+    assert tile(at, "No-shows today") == "1"
+    assert len(at.dataframe[0].value) == 5
+
+
+def test_the_manager_sees_the_no_show_rate_of_the_last_30_days(signed_in, app_env):
+    add_today(app_env, ["completed"])
+    conn = db.connect(app_env)
+    try:
+        start, end = timeutil.last_days_bounds(timeutil.today(TZ), 30, TZ)
+        no_show, completed = db.read(
+            conn,
+            "SELECT count(*) FILTER (WHERE status = 'no_show'), count(*) FILTER (WHERE status = 'completed')"
+            " FROM appointments WHERE start_at >= ? AND start_at < ?", [start, end])[0]
+    finally:
+        conn.close()
+    at = signed_in("manager").run()
+    assert no_show >= 1
+    assert tile(at, "No-show rate, last 30 days") == f"{no_show / (no_show + completed):.1%}"
+
+
+def test_open_messages_count_what_is_assigned_to_the_role(signed_in, app_env):
+    conn = db.connect(app_env)
+    try:
+        expected = db.read(conn, "SELECT count(*) FROM messages WHERE status = 'open' AND assignee_role = 'clinician'"
+                                 " AND assignee_user IS NULL")[0][0]
+    finally:
+        conn.close()
+    at = signed_in("clinician").run()
+    assert expected > 0
+    assert tile(at, "Open messages for you") == str(expected)

@@ -1,0 +1,511 @@
+"""The patient file through the real app: finding a patient, the audited opening, the header's
+alerts, documents, the call log, visit notes and merging a duplicate."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+import db
+from tests.conftest import make_appointment, make_patient, user_id_for, query
+
+NAV_KEY = "_nav_patient_id"  # components.nav: the patient another page asks the file to open
+
+
+def patient_id(path: Path, mrn: str) -> int:
+    return query(path, "SELECT id FROM patients WHERE mrn = ?", [mrn])[0][0]
+
+
+def open_patients(signed_in, role="front_desk", patient=None):
+    at = signed_in(role)
+    if patient is not None:
+        at.session_state[NAV_KEY] = patient
+    at.run()
+    at.switch_page("pages/patients.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def search(at, text: str):
+    at.text_input(key="patient_find").input(text).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def result_ids(at) -> set[int]:
+    return {int(b.key.rsplit("_", 1)[1]) for b in at.button if b.key and b.key.startswith("patient_find_pick_")}
+
+
+def tab(at, label: str):
+    return next(t for t in at.tabs if t.label == label)
+
+
+def small_pdf(text: str = "Referral") -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+# --- finding a patient ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["brooks dan", "Dan Brooks", "BROOKS, daniel", "100006", "(347) 555-0134",
+                                  "347.555.0134", "01/23/2011"])
+def test_a_patient_is_found_by_name_in_either_order_mrn_phone_or_birth_date(signed_in, app_env, text):
+    at = search(open_patients(signed_in), text)
+    assert patient_id(app_env, "100006") in result_ids(at)
+
+
+def test_accents_are_ignored_when_searching(signed_in, app_env, seeded_path):
+    conn = db.connect(seeded_path)
+    try:
+        zoe = make_patient(conn, first_name="Zoë", last_name="Ångström")
+    finally:
+        conn.close()
+    at = search(open_patients(signed_in), "angstrom zoe")
+    assert result_ids(at) == {zoe}
+
+
+def test_a_search_that_matches_nobody_says_so(signed_in):
+    at = search(open_patients(signed_in), "Nobodyhasthisname")
+    assert not result_ids(at)
+    assert any("No active patient matches" in c.value for c in at.caption)
+
+
+def test_opening_a_patient_shows_their_file_and_empties_the_search(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    at = search(open_patients(signed_in), "brooks dan")
+    at.button(key=f"patient_find_pick_{pid}").click().run()
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Brooks, Daniel"]
+    assert at.text_input(key="patient_find").value == ""
+    assert not result_ids(at)
+
+
+# --- opening is audited --------------------------------------------------------------------------
+
+
+def views_of(path: Path, pid: int) -> int:
+    return query(path, "SELECT count(*) FROM audit_log WHERE action = 'patient.view' AND patient_id = ?", [pid])[0][0]
+
+
+def test_opening_a_file_writes_one_view_audit_row_however_often_the_page_reruns(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    at = search(open_patients(signed_in), "100006")
+    at.button(key=f"patient_find_pick_{pid}").click().run()
+    at.run()
+    at.text_input(key=f"msg_subject_{pid}").input("typing something").run()
+    at.run()
+    assert not at.exception
+    assert views_of(app_env, pid) == 1
+    rows = query(app_env, "SELECT username, entity, entity_id FROM audit_log WHERE action = 'patient.view'")
+    assert rows == [("frontdesk", "patient", str(pid))]
+
+
+def test_closing_and_opening_the_file_again_is_a_second_view(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    at = open_patients(signed_in, patient=pid)
+    at.button(key="pf_close").click().run()
+    assert not at.header
+    assert any("Find a patient" in i.value for i in at.info)
+    search(at, "100006").button(key=f"patient_find_pick_{pid}").click().run()
+    assert views_of(app_env, pid) == 2
+
+
+def test_another_page_can_open_a_file_directly(signed_in, app_env):
+    pid = patient_id(app_env, "100008")
+    at = open_patients(signed_in, patient=pid)
+    assert [h.value for h in at.header] == ["Gonzalez, Jia"]
+    assert views_of(app_env, pid) == 1
+
+
+# --- the header ----------------------------------------------------------------------------------
+
+
+def test_the_header_shows_allergies_age_mrn_phone_insurance_and_no_shows(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    at = open_patients(signed_in, patient=pid)
+    assert [e.value for e in at.error] == ["**Allergies:** Shellfish"]
+    facts = at.markdown[0].value
+    # Born 2011-01-23; the seeded clock is the real one, so compute the age the way people do.
+    today = date.today()
+    age = today.year - 2011 - ((today.month, today.day) < (1, 23))
+    assert f"**{age} years**" in facts and "DOB 01/23/2011" in facts and "MRN **100006**" in facts
+    assert "\\(347\\) 555\\-0134" in facts
+    shown = " ".join(m.value for m in at.markdown)
+    assert "**Summit Care Plans** (Commercial) · member XU2976241 · group G06757" in shown
+    no_shows = query(app_env, "SELECT count(*) FROM appointments WHERE patient_id = ? AND status = 'no_show'",
+                     [pid])[0][0]
+    assert f":orange[**{no_shows}**]" in shown
+    assert not [m for m in at.markdown if "balance" in m.value.lower()], "no made-up balance before billing exists"
+
+
+def test_a_patient_without_allergies_gets_no_alarm(signed_in, seeded_path):
+    conn = db.connect(seeded_path)
+    try:
+        pid = make_patient(conn)
+    finally:
+        conn.close()
+    at = open_patients(signed_in, patient=pid)
+    assert not at.error
+    assert any("No allergies recorded" in c.value for c in at.caption)
+
+
+def test_names_typed_with_markdown_or_html_are_shown_as_typed(signed_in, seeded_path):
+    conn = db.connect(seeded_path)
+    try:
+        pid = make_patient(conn, first_name="<b>Zed</b>", last_name="*Star* [x](y)")
+    finally:
+        conn.close()
+    at = open_patients(signed_in, patient=pid)
+    assert at.header[0].value == "\\*Star\\* \\[x\\]\\(y\\), \\<b\\>Zed\\</b\\>"
+
+
+def test_edit_intake_is_offered_to_the_front_desk_and_opens_the_intake_form(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    billing = open_patients(signed_in, "billing", patient=pid)
+    assert not [b for b in billing.button if b.key == "pf_edit_intake"]
+    at = open_patients(signed_in, patient=pid)
+    at.button(key="pf_edit_intake").click().run()
+    assert not at.exception
+    # The intake page (another screen) is showing now.
+    assert not [b for b in at.button if b.key == "pf_edit_intake"]
+    assert at.title and at.title[0].value != "Patients"
+
+
+# --- appointments --------------------------------------------------------------------------------
+
+
+def test_the_appointments_tab_lists_every_visit_with_its_status_label(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    at = open_patients(signed_in, patient=pid)
+    table = tab(at, "Appointments").dataframe[0].value
+    count = query(app_env, "SELECT count(*) FROM appointments WHERE patient_id = ?", [pid])[0][0]
+    assert len(table) == count
+    assert set(table["status"]) <= {"Scheduled", "Confirmed", "Checked in", "Completed", "No-show", "Cancelled"}
+    assert "Completed" in set(table["status"])
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def upload(at, pid: int, name: str, content: bytes, category: str | None = "referral", note: str = ""):
+    (uploader,) = at.file_uploader
+    uploader.upload(name, content, "application/pdf")
+    if category:
+        at.selectbox(key=f"doc_category_{pid}").select(category)
+    at.text_input(key=f"doc_note_{pid}").input(note)
+    next(b for b in at.button if b.label == "File document").click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def documents_of(path: Path, pid: int) -> list[tuple]:
+    return query(path, "SELECT filename, category, note, size_bytes, content FROM documents WHERE patient_id = ?"
+                       " ORDER BY id", [pid])
+
+
+@pytest.fixture
+def media_managers(monkeypatch):
+    """The media file managers AppTest makes for its runs (it drops its runtime after each run):
+    the way to click a download button as the browser does and get the bytes it serves."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from streamlit.testing.v1 import app_test as app_test_module
+
+    made = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return made
+
+
+def download_bytes(manager, button) -> bytes:
+    """What the browser receives when it clicks ``button``: its deferred callable runs now."""
+    url = manager.execute_deferred(button.proto.deferred_file_id)
+    return manager.read_file(url.rsplit("/", 1)[1]).content
+
+
+def test_a_pdf_is_filed_listed_and_downloaded_byte_for_byte(signed_in, seeded_path, media_managers):
+    conn = db.connect(seeded_path)
+    try:
+        pid = make_patient(conn)
+    finally:
+        conn.close()
+    content = small_pdf("Referral to physiotherapy")
+    at = upload(open_patients(signed_in, patient=pid), pid, "referral.pdf", content, note="Front *and* back")
+    stored = documents_of(seeded_path, pid)
+    assert [r[:4] for r in stored] == [("referral.pdf", "referral", "Front *and* back", len(content))]
+    assert bytes(stored[0][4]) == content
+    docs = tab(at, "Documents")
+    assert any("Filed “referral.pdf” as referral." in s.value for s in docs.success)
+    assert any(m.value.startswith("referral\\.pdf") for m in docs.markdown)
+    assert any(m.value == "Front \\*and\\* back" for m in docs.markdown)
+    # Listing a document does not read it; only a download does, and it is audited.
+    downloads = "SELECT count(*) FROM audit_log WHERE action = 'document.download' AND patient_id = ?"
+    assert query(seeded_path, downloads, [pid])[0][0] == 0
+    assert [b.label for b in docs.download_button] == ["Download"]
+    assert download_bytes(media_managers[-1], docs.download_button[0]) == content
+    assert query(seeded_path, downloads, [pid])[0][0] == 1
+    # The uploader starts empty for the next document.
+    # The form is blank for the next document.
+    assert at.file_uploader(key=f"doc_file_{pid}_1").value is None
+    assert at.text_input(key=f"doc_note_{pid}").value == ""
+    assert at.selectbox(key=f"doc_category_{pid}").value is None
+
+
+def test_a_text_file_renamed_pdf_is_refused_next_to_the_uploader_and_nothing_is_stored(signed_in, seeded_path):
+    conn = db.connect(seeded_path)
+    try:
+        pid = make_patient(conn)
+    finally:
+        conn.close()
+    at = upload(open_patients(signed_in, patient=pid), pid, "scan.pdf", b"just some text, not a PDF", note="keep me")
+    assert any("Only PDF, PNG or JPEG files can be filed" in e.value for e in tab(at, "Documents").error)
+    assert documents_of(seeded_path, pid) == []
+    assert at.text_input(key=f"doc_note_{pid}").value == "keep me", "what was typed stays"
+
+
+def test_the_same_file_twice_is_recognised(signed_in, seeded_path):
+    conn = db.connect(seeded_path)
+    try:
+        pid = make_patient(conn)
+    finally:
+        conn.close()
+    content = small_pdf("Lab report")
+    at = upload(open_patients(signed_in, patient=pid), pid, "lab.pdf", content, category="lab_report")
+    at = upload(at, pid, "lab-again.pdf", content, category="lab_report")
+    assert any("already in the patient's documents" in e.value for e in tab(at, "Documents").error)
+    assert len(documents_of(seeded_path, pid)) == 1
+
+
+def test_a_document_needs_a_file_and_a_category(signed_in, seeded_path):
+    conn = db.connect(seeded_path)
+    try:
+        pid = make_patient(conn)
+    finally:
+        conn.close()
+    at = open_patients(signed_in, patient=pid)
+    next(b for b in at.button if b.label == "File document").click()
+    at.run()
+    assert "Choose a file to upload." in [e.value for e in tab(at, "Documents").error]
+    at = upload(at, pid, "referral.pdf", small_pdf(), category=None)
+    assert "Choose a category." in [e.value for e in tab(at, "Documents").error]
+    assert documents_of(seeded_path, pid) == []
+
+
+def test_billing_sees_documents_but_cannot_file_them(signed_in, app_env):
+    at = open_patients(signed_in, "billing", patient=patient_id(app_env, "100006"))
+    docs = tab(at, "Documents")
+    assert docs.download_button
+    assert not at.file_uploader
+    assert any("cannot file documents" in c.value for c in docs.caption)
+
+
+# --- messages and calls --------------------------------------------------------------------------
+
+
+def test_a_refill_request_is_routed_to_the_clinicians(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    at = open_patients(signed_in, patient=pid)
+    at.selectbox(key=f"msg_type_{pid}").select("refill").run()
+    assert any("Goes to: **Clinician**" in c.value for c in tab(at, "Messages and calls").caption)
+    at.text_input(key=f"msg_subject_{pid}").input("Refill of lisinopril")
+    at.text_area(key=f"msg_body_{pid}").input("Pharmacy on Main St.")
+    at.button(key="msg_log").click().run()
+    assert not at.exception
+    rows = query(app_env, "SELECT request_type, subject, body, status, assignee_role, assignee_user FROM messages"
+                          " WHERE patient_id = ? AND subject = 'Refill of lisinopril'", [pid])
+    assert rows == [("refill", "Refill of lisinopril", "Pharmacy on Main St.", "open", "clinician", None)]
+    table = tab(at, "Messages and calls").dataframe[0].value
+    logged = table[table["subject"] == "Refill of lisinopril"]
+    assert list(logged["assignee"]) == ["Clinician"] and list(logged["type"]) == ["Prescription refill request"]
+    assert at.text_input(key=f"msg_subject_{pid}").value == "", "the form is empty for the next call"
+
+
+def test_a_message_can_be_assigned_to_a_person_with_a_due_date(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    billing_id = user_id_for(app_env, "billing")
+    at = open_patients(signed_in, patient=pid)
+    at.selectbox(key=f"msg_channel_{pid}").select("email")
+    at.selectbox(key=f"msg_type_{pid}").select("billing")
+    at.selectbox(key=f"msg_state_{pid}").select("waiting")
+    at.selectbox(key=f"msg_assignee_{pid}").select(f"user:{billing_id}")
+    due = date.today() + timedelta(days=30)
+    at.date_input(key=f"msg_due_{pid}").set_value(due)
+    at.text_input(key=f"msg_subject_{pid}").input("Copay charged twice")
+    at.button(key="msg_log").click().run()
+    rows = query(app_env, "SELECT channel, status, assignee_user, assignee_role, due_on FROM messages"
+                          " WHERE subject = 'Copay charged twice'")
+    assert rows == [("email", "waiting", billing_id, None, due)]
+
+
+def test_a_message_without_a_subject_is_refused_next_to_the_field(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    before = query(app_env, "SELECT count(*) FROM messages")[0][0]
+    at = open_patients(signed_in, patient=pid)
+    at.text_area(key=f"msg_body_{pid}").input("Called about something")
+    at.button(key="msg_log").click().run()
+    assert "Enter a short subject." in [e.value for e in tab(at, "Messages and calls").error]
+    assert at.text_area(key=f"msg_body_{pid}").value == "Called about something"
+    assert query(app_env, "SELECT count(*) FROM messages")[0][0] == before
+
+
+def test_an_account_deactivated_while_the_file_is_open_cannot_log_anything(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    at = open_patients(signed_in, patient=pid)
+    at.text_input(key=f"msg_subject_{pid}").input("Sneaky entry")
+    conn = db.connect(app_env)
+    try:
+        conn.execute("UPDATE users SET active = FALSE WHERE username = 'frontdesk'")
+    finally:
+        conn.close()
+    at.button(key="msg_log").click().run()
+    assert not at.exception
+    assert query(app_env, "SELECT count(*) FROM messages WHERE subject = 'Sneaky entry'") == [(0,)]
+    assert at.text_input(key="login_username"), "the sign-in form is shown instead"
+
+
+# --- visit notes ---------------------------------------------------------------------------------
+
+
+def test_the_front_desk_and_billing_see_no_notes_tab(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    for role in ("front_desk", "billing"):
+        at = open_patients(signed_in, role, patient=pid)
+        assert [t.label for t in at.tabs] == ["Appointments", "Documents", "Messages and calls", "Intake history"]
+        assert not any("Seen for" in m.value for m in at.markdown)
+
+
+def test_the_manager_reads_notes_but_cannot_write_them(signed_in, app_env):
+    at = open_patients(signed_in, "manager", patient=patient_id(app_env, "100006"))
+    notes_tab = tab(at, "Notes")
+    assert any(":green-badge[:material/verified: Signed" in m.value for m in notes_tab.markdown)
+    assert not notes_tab.text_area
+
+
+def test_the_doctor_writes_a_draft_signs_it_and_then_can_only_add_an_addendum(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    # A completed visit of this patient that has no note yet.
+    visit = query(app_env, "SELECT a.id FROM appointments a LEFT JOIN visit_notes n ON n.appointment_id = a.id"
+                           " WHERE a.patient_id = ? AND a.status = 'completed' AND n.id IS NULL"
+                           " ORDER BY a.start_at DESC LIMIT 1", [pid])[0][0]
+    at = open_patients(signed_in, "clinician", patient=pid)
+    at.selectbox(key=f"note_visit_{pid}").select(visit).run()
+    at.text_area(key=f"note_body_{visit}").input("Knee pain.\nNo swelling; **bold** stays as typed.")
+    at.button(key="note_save").click().run()
+    assert not at.exception
+    assert query(app_env, "SELECT body, signed_at FROM visit_notes WHERE appointment_id = ?", [visit]) == [
+        ("Knee pain.\nNo swelling; **bold** stays as typed.", None)]
+    assert any("Draft saved." in s.value for s in tab(at, "Notes").success)
+    assert any(":orange-badge" in m.value and "Draft" in m.value for m in tab(at, "Notes").markdown)
+
+    at.text_area(key=f"note_body_{visit}").input("Knee pain.\nNo swelling.")
+    at.button(key="note_sign").click().run()
+    assert not at.exception
+    (note_id, body, signed_at), = query(app_env, "SELECT id, body, signed_at FROM visit_notes WHERE appointment_id = ?",
+                                        [visit])
+    assert body == "Knee pain.\nNo swelling." and signed_at is not None
+    # Signed: the text is read-only, there is no save or sign button, and an addendum box is offered.
+    assert at.text_area(key=f"note_signed_{note_id}").disabled
+    assert at.text_area(key=f"note_signed_{note_id}").value == "Knee pain.\nNo swelling."
+    assert not [b for b in at.button if b.key in ("note_save", "note_sign")]
+    at.text_area(key=f"addendum_{note_id}").input("X-ray normal.")
+    at.button(key="note_addendum").click().run()
+    assert not at.exception
+    assert query(app_env, "SELECT body FROM note_addenda WHERE note_id = ?", [note_id]) == [("X-ray normal.",)]
+    assert any("X\\-ray normal\\." in m.value and "Addendum" in m.value for m in tab(at, "Notes").markdown)
+
+
+def test_an_empty_note_is_refused_next_to_the_note(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    visit = query(app_env, "SELECT a.id FROM appointments a LEFT JOIN visit_notes n ON n.appointment_id = a.id"
+                           " WHERE a.patient_id = ? AND a.status = 'completed' AND n.id IS NULL LIMIT 1", [pid])[0][0]
+    at = open_patients(signed_in, "clinician", patient=pid)
+    at.selectbox(key=f"note_visit_{pid}").select(visit).run()
+    at.button(key="note_sign").click().run()
+    assert "Write the note before saving it." in [e.value for e in tab(at, "Notes").error]
+    assert query(app_env, "SELECT count(*) FROM visit_notes WHERE appointment_id = ?", [visit]) == [(0,)]
+
+
+# --- intake history ------------------------------------------------------------------------------
+
+
+def test_the_intake_history_shows_what_changed_and_who_changed_it(signed_in, app_env):
+    from db import patients, users
+
+    pid = patient_id(app_env, "100006")
+    conn = db.connect(app_env)
+    try:
+        clerk = users.get(conn, user_id_for(app_env, "frontdesk"))
+        patients.update(conn, pid, {**patients.get_full(conn, pid), "preferred_name": "Dan"}, by=clerk)
+    finally:
+        conn.close()
+    at = open_patients(signed_in, patient=pid)
+    table = tab(at, "Intake history").dataframe[0].value
+    assert list(table["field"]) == ["Preferred name"]
+    assert list(table["new"]) == ["Dan"] and list(table["by"]) == ["Maya Torres"]
+
+
+# --- merging -------------------------------------------------------------------------------------
+
+
+def test_the_manager_merges_a_duplicate_and_its_appointments_move(signed_in, seeded_path):
+    conn = db.connect(seeded_path)
+    try:
+        keep = make_patient(conn, first_name="Duplicate", last_name="Keeper", date_of_birth=date(1970, 5, 5))
+        other = make_patient(conn, first_name="Duplicat", last_name="Keeper", date_of_birth=date(1970, 5, 5))
+        for hour in (14, 15):
+            make_appointment(conn, patient_id=other, status="completed",
+                             start_at=datetime(2026, 1, 5, hour, tzinfo=timezone.utc))
+        other_mrn = db.read(conn, "SELECT mrn FROM patients WHERE id = ?", [other])[0][0]
+    finally:
+        conn.close()
+    at = open_patients(signed_in, "manager", patient=keep)
+    at.text_input(key=f"merge_find_{keep}").input(other_mrn).run()
+    at.button(key=f"merge_find_{keep}_pick_{other}").click().run()
+    assert not at.exception
+    sides = " ".join(m.value for m in at.markdown)
+    assert "Keep: this record" in sides and "Merge in: the duplicate" in sides and "2 appointments" in sides
+    assert at.button(key="merge_go").disabled, "nothing happens before the confirmation"
+    at.checkbox(key=f"merge_confirm_{keep}_{other}").check().run()
+    at.button(key="merge_go").click().run()
+    assert not at.exception
+    assert query(seeded_path, "SELECT count(*) FROM appointments WHERE patient_id = ?", [keep]) == [(2,)]
+    assert query(seeded_path, "SELECT count(*) FROM appointments WHERE patient_id = ?", [other]) == [(0,)]
+    assert query(seeded_path, "SELECT status, merged_into FROM patients WHERE id = ?", [other]) == [("merged", keep)]
+    assert any(f"Merged MRN {other_mrn} into this record" in s.value for s in at.success)
+    assert len(tab(at, "Appointments").dataframe[0].value) == 2
+
+
+def test_only_the_manager_and_admin_can_merge(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    for role, offered in (("front_desk", False), ("clinician", False), ("manager", True), ("admin", True)):
+        at = open_patients(signed_in, role, patient=pid)
+        assert bool([e for e in at.expander if e.label == "Merge a duplicate record into this one"]) is offered, role
+
+
+def test_a_merged_record_points_to_the_one_that_survived(signed_in, seeded_path):
+    conn = db.connect(seeded_path)
+    try:
+        from db import patients
+
+        keep, gone = make_patient(conn), make_patient(conn)
+        patients.merge(conn, survivor_id=keep, merged_id=gone, by="test")
+    finally:
+        conn.close()
+    at = open_patients(signed_in, patient=gone)
+    assert any("was merged into another record" in w.value for w in at.warning)
+    assert not at.header
+    at.button(key="pf_open_survivor").click().run()
+    assert at.session_state[NAV_KEY] == keep
+    assert at.header

@@ -1,0 +1,213 @@
+"""Today through the real app: the day per provider, one-click status changes, the waiting room,
+and the gaps a walk-in could take. The seeded day SEED_TODAY (a Monday) is chosen in the date
+input; the page's own default is the clinic's real today."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+
+import db
+from clinic import frontdesk, timeutil
+from clinic.closures import public_holidays
+from components.text import md
+from db import appointments, providers
+from tests.conftest import SEED_TODAY, TZ, make_appointment, make_patient, user_id_for
+
+
+def open_today(signed_in, role="front_desk", day=SEED_TODAY):
+    at = signed_in(role).run()
+    at.switch_page("pages/today.py").run()
+    at.date_input(key="today_day").set_value(day).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def day_rows(path, day=SEED_TODAY, **filters):
+    conn = db.connect(path)
+    try:
+        return appointments.list_between(conn, *timeutil.day_bounds(day, TZ), **filters)
+    finally:
+        conn.close()
+
+
+def first_with_status(path, status):
+    rows = day_rows(path)
+    return rows[rows["status"] == status].iloc[0]
+
+
+def status_of(path, appointment_id):
+    conn = db.connect(path)
+    try:
+        return appointments.get(conn, appointment_id)
+    finally:
+        conn.close()
+
+
+def button_keys(at):
+    return {b.key for b in at.button}
+
+
+def markdown_with(at, *parts):
+    return [m.value for m in at.markdown if all(p in m.value for p in parts)]
+
+
+def test_every_booked_visit_of_the_day_is_listed_with_a_check_in_button(signed_in, app_env):
+    at = open_today(signed_in)
+    rows = day_rows(app_env)
+    waiting_to_arrive = rows[rows["status"].isin(["scheduled", "confirmed"])]
+    assert len(waiting_to_arrive) > 10
+    assert {f"checkin_{i}" for i in waiting_to_arrive["id"]} <= button_keys(at)
+    assert next(m.value for m in at.metric if m.label == "To arrive") == str(len(waiting_to_arrive))
+    # Each provider of the day has their own section, and patients appear by name.
+    for name in set(rows["provider"]):
+        assert markdown_with(at, f"#### {md(name)}")
+    assert markdown_with(at, md(rows.iloc[0]["patient"]))
+
+
+def test_checking_in_records_the_arrival_and_puts_the_patient_in_the_waiting_room(signed_in, app_env):
+    at = open_today(signed_in)
+    row = first_with_status(app_env, "scheduled")
+    assert not markdown_with(at, md(row["patient"]), "just arrived")
+    at.button(key=f"checkin_{row['id']}").click().run()
+    assert not at.exception
+    saved = status_of(app_env, int(row["id"]))
+    assert saved.status == "checked_in" and saved.arrived_at is not None
+    assert markdown_with(at, f"**{md(row['patient'])}**", "just arrived")
+    assert any("Checked in" in t.value for t in at.toast)
+    assert next(m.value for m in at.metric if m.label == "Waiting") == "1"
+    # The row now offers the next steps instead of check-in.
+    keys = button_keys(at)
+    assert f"checkin_{row['id']}" not in keys
+    assert {f"start_{row['id']}", f"complete_{row['id']}"} <= keys
+
+
+def test_taking_a_patient_in_ends_their_wait_and_completing_finishes_the_visit(signed_in, app_env):
+    at = open_today(signed_in)
+    row = first_with_status(app_env, "confirmed")
+    appointment_id = int(row["id"])
+    at.button(key=f"checkin_{appointment_id}").click().run()
+    at.button(key=f"start_{appointment_id}").click().run()
+    assert status_of(app_env, appointment_id).started_at is not None
+    assert not markdown_with(at, f"**{md(row['patient'])}**", "just arrived")
+    assert next(m.value for m in at.metric if m.label == "With provider") == "1"
+    assert f"start_{appointment_id}" not in button_keys(at)
+    at.button(key=f"complete_{appointment_id}").click().run()
+    assert status_of(app_env, appointment_id).status == "completed"
+    assert not {k for k in button_keys(at) if k.endswith(f"_{appointment_id}")}
+
+
+def test_a_no_show_can_still_be_checked_in_but_offers_nothing_else(signed_in, app_env):
+    at = open_today(signed_in)
+    appointment_id = int(first_with_status(app_env, "scheduled")["id"])
+    at.button(key=f"noshow_{appointment_id}").click().run()
+    assert status_of(app_env, appointment_id).status == "no_show"
+    assert {k for k in button_keys(at) if k.endswith(f"_{appointment_id}")} == {f"checkin_{appointment_id}"}
+
+
+def test_moves_the_status_table_forbids_are_not_offered(signed_in, app_env):
+    at = open_today(signed_in)
+    keys = button_keys(at)
+    scheduled = int(first_with_status(app_env, "scheduled")["id"])
+    assert f"complete_{scheduled}" not in keys and f"start_{scheduled}" not in keys
+    # Cancelled visits are not listed at all, and nothing offers to cancel or confirm.
+    cancelled = day_rows(app_env, include_cancelled=True).query("status == 'cancelled'")
+    assert not {k for k in keys for i in cancelled["id"] if k.endswith(f"_{i}")}
+    assert not [k for k in keys if k.startswith(("cancel", "confirm"))]
+
+
+def change_elsewhere(path, appointment_id, to_status, **kwargs):
+    """Another desk changes the appointment while this page is open."""
+    conn = db.connect(path)
+    try:
+        appointments.change_status(conn, appointment_id, to_status, user=None, **kwargs)
+    finally:
+        conn.close()
+
+
+def test_a_click_on_a_row_changed_elsewhere_says_why_next_to_it_and_changes_nothing(signed_in, app_env):
+    at = open_today(signed_in)
+    appointment_id = int(first_with_status(app_env, "scheduled")["id"])
+    change_elsewhere(app_env, appointment_id, "checked_in")
+    at.button(key=f"noshow_{appointment_id}").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["A checked in appointment cannot be marked no-show."]
+    assert status_of(app_env, appointment_id).status == "checked_in"
+    # The row shows its true state now, with the actions that fit it.
+    assert f"start_{appointment_id}" in button_keys(at)
+
+
+def test_a_click_on_a_visit_cancelled_elsewhere_names_the_patient_and_changes_nothing(signed_in, app_env):
+    at = open_today(signed_in)
+    row = first_with_status(app_env, "scheduled")
+    change_elsewhere(app_env, int(row["id"]), "cancelled", reason="Called to cancel")
+    at.button(key=f"checkin_{row['id']}").click().run()
+    assert not at.exception
+    message = "A cancelled appointment cannot be marked checked in."
+    assert [e.value for e in at.error] == [f"{md(row['patient'])}: {message}"]
+    assert status_of(app_env, int(row["id"])).status == "cancelled"
+
+
+def test_a_clinician_sees_their_own_day_and_acts_only_on_their_own_patients(signed_in, app_env):
+    conn = db.connect(app_env)
+    try:
+        own = providers.for_user(conn, user_id_for(app_env, "doctor"))
+    finally:
+        conn.close()
+    at = open_today(signed_in, "clinician")
+    assert at.selectbox(key="today_provider").value == own.id
+    mine = day_rows(app_env, provider_id=own.id)
+    others = day_rows(app_env).query("provider_id != @own.id")
+    assert markdown_with(at, f"#### {md(own.name)}")
+    assert not markdown_with(at, f"#### {md(others.iloc[0]['provider'])}")
+    assert {f"checkin_{i}" for i in mine.query("status == 'scheduled'")["id"]} <= button_keys(at)
+    # With every provider shown, the others' rows are there to read, without buttons.
+    at.selectbox(key="today_provider").select(0).run()
+    assert markdown_with(at, f"#### {md(others.iloc[0]['provider'])}")
+    assert not {k for k in button_keys(at) for i in others["id"] if k.endswith(f"_{i}")}
+
+
+def next_weekday_after_today(skip=3):
+    today = timeutil.today(TZ)
+    closed = public_holidays("US", "NY", [today.year, today.year + 1])
+    return frontdesk.reminder_day(today, skip, frontdesk.working_day_test(range(5), closed))
+
+
+def test_a_day_ahead_shows_its_bookings_and_free_gaps_but_no_check_in_yet(signed_in, app_env):
+    day = next_weekday_after_today()
+    conn = db.connect(app_env)
+    try:
+        okafor = db.read_one(conn, "SELECT id FROM providers WHERE name = 'Dr. Amara Okafor'")[0]
+        start = timeutil.local_to_utc(datetime.combine(day, time(10, 0)), TZ)
+        appointment_id = make_appointment(conn, provider_id=okafor, patient_id=make_patient(conn, last_name="Ahead"),
+                                          start_at=start, minutes=15)
+    finally:
+        conn.close()
+    at = open_today(signed_in, day=day)
+    assert markdown_with(at, "Ahead")
+    assert f"checkin_{appointment_id}" not in button_keys(at)
+    assert any("Check-in opens on the day" in c.value for c in at.caption)
+    gaps = markdown_with(at, "**Dr\\. Amara Okafor**", "green-badge")
+    assert gaps and "08:00–10:00 · 120 min" in gaps[0] and "10:15–12:00 · 105 min" in gaps[0]
+
+
+def test_a_past_day_offers_no_gaps(signed_in, app_env):
+    at = open_today(signed_in)
+    assert any(c.value == "This day is over." for c in at.caption)
+
+
+def test_the_page_opens_on_the_clinics_today(signed_in):
+    at = signed_in("front_desk").run()
+    at.switch_page("pages/today.py").run()
+    assert not at.exception
+    assert at.date_input(key="today_day").value == timeutil.today(TZ)
+
+
+@pytest.mark.parametrize("key, shift", [("today_prev", -1), ("today_next", 1)])
+def test_the_arrows_move_one_day(signed_in, key, shift):
+    at = open_today(signed_in)
+    at.button(key=key).click().run()
+    assert at.date_input(key="today_day").value == SEED_TODAY + timedelta(days=shift)
+    at.button(key="today_back").click().run()
+    assert at.date_input(key="today_day").value == timeutil.today(TZ)
