@@ -29,8 +29,7 @@ from fpdf import FPDF, FontFace
 from clinic.scheduling import STATUS_LABELS
 from clinic.timeutil import to_local
 
-# The column the intake issue will fill (allergies and other alerts); empty until then.
-ALERTS_PENDING = "Allergies and other alerts appear here once patient intake records them."
+ALERTS_HELP = "Allergies recorded at intake."
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class SheetRow:
     reason: str
     new_patient: bool
     status: str
-    # Hook for the intake issue: allergies and other alerts, joined for display.
+    # Allergies (and later other alerts), joined for display.
     alerts: str = ""
 
     @property
@@ -142,9 +141,18 @@ def rows_from_records(records: Iterable[Mapping[str, Any]], tz: str) -> list[She
                 reason=_text(r.get("reason")),
                 new_patient=not _missing(r.get("first_visit")) and bool(r.get("first_visit")),
                 status=str(r["status"]),
+                alerts=alerts_text(r.get("allergies")),
             )
         )
     return sorted(rows, key=lambda row: (row.start, row.appointment_id))
+
+
+def alerts_text(allergies: object) -> str:
+    """One line for the Alerts column: the recorded allergies, or nothing."""
+    if _missing(allergies):
+        return ""
+    text = " ".join(str(allergies).split())
+    return f"Allergy: {text}" if text else ""
 
 
 def table_rows(rows: Iterable[SheetRow]) -> list[dict[str, Any]]:

@@ -52,7 +52,7 @@ def list_between(
     """Appointments starting in [start, end) with what the screens show about them, in time order.
 
     Columns: id, start_at, end_at, busy_until, status, patient_id, patient, mrn, phone,
-    reminder_opt_in, date_of_birth, provider_id, provider, provider_colour, type_id, visit_type,
+    reminder_opt_in, date_of_birth, allergies, provider_id, provider, provider_colour, type_id, visit_type,
     type_colour, new_patients_only, reason, notes, arrived_at, started_at, reminder_outcome,
     reminder_at, cancel_reason, late_cancel, first_visit (no earlier completed visit).
     """
@@ -60,7 +60,7 @@ def list_between(
         conn,
         "SELECT a.id, a.start_at, a.end_at, a.busy_until, a.status, a.patient_id,"
         " p.last_name || ', ' || p.first_name AS patient, p.mrn, p.phone_mobile AS phone, p.reminder_opt_in,"
-        " p.date_of_birth, a.provider_id, pr.name AS provider, pr.colour AS provider_colour,"
+        " p.date_of_birth, p.allergies, a.provider_id, pr.name AS provider, pr.colour AS provider_colour,"
         " a.type_id, vt.name AS visit_type, vt.colour AS type_colour, vt.new_patients_only,"
         " a.reason, a.notes, a.arrived_at, a.started_at, a.reminder_outcome, a.reminder_at,"
         " a.cancel_reason, a.late_cancel,"

@@ -16,6 +16,7 @@ from clinic.scheduling import RESCHEDULABLE, STATUS_LABELS, allowed_moves
 from components import calendar as cal
 from components import forms
 from components.db_session import get_conn
+from components.downloads import appointment_ics_button
 from components.frame import require
 from components.text import md
 from db import appointments, availability, patients, providers, settings, visit_types, waitlist
@@ -494,6 +495,9 @@ def details_dialog() -> None:
         st.markdown(f"**Cancelled{late}:** {md(appt.cancel_reason or '—')}")
     if appt.arrived_at is not None:
         st.markdown(f"**Arrived:** {timeutil.to_local(appt.arrived_at, tz):%H:%M}")
+    if appt.status in ("scheduled", "confirmed"):
+        # For the patient's own calendar: time, place, provider and visit type; no clinical reason.
+        appointment_ics_button(conn, appt.id, key=f"ics_{appt.id}")
 
     if ss.get(FREED):
         freed_slot_section(appt)

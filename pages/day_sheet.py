@@ -86,7 +86,6 @@ else:
             "New patient": st.column_config.CheckboxColumn(
                 "New patient", help="No earlier completed visit at the clinic."
             ),
-            "Alerts": st.column_config.TextColumn("Alerts", help=daysheet.ALERTS_PENDING),
+            "Alerts": st.column_config.TextColumn("Alerts", help=daysheet.ALERTS_HELP),
         },
     )
-    st.caption(f"Alerts: {daysheet.ALERTS_PENDING}")

@@ -438,6 +438,8 @@ def test_clicking_an_appointment_shows_its_details_and_confirming_it_records_the
     # Attendance moves wait for the day of the visit; confirming does not.
     assert at.button(key="dt_checked_in").disabled
     assert not at.button(key="dt_confirmed").disabled
+    # The patient can take the appointment home as a calendar file.
+    assert [b for b in at.get("download_button") if "calendar" in b.proto.label]
     history = at.dataframe[0].value
     assert list(history["to_status"]) == ["Scheduled"]
     at.button(key="dt_confirmed").click().run()

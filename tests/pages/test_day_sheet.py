@@ -87,6 +87,21 @@ def test_cancelled_visits_are_left_off_and_a_new_baby_is_flagged_with_an_age_in_
     assert nia["Alerts"] == ""
 
 
+def test_a_patients_allergies_show_in_the_alerts_column(signed_in, app_env):
+    provider_id = doctor_provider_id(app_env)
+    conn = db.connect(app_env)
+    try:
+        patient = make_patient(conn, first_name="Al", last_name="Lergic")
+        conn.execute("UPDATE patients SET allergies = 'Penicillin' WHERE id = ?", [patient])
+        make_appointment(conn, patient_id=patient, provider_id=provider_id,
+                         start_at=datetime(2026, 3, 2, 17, 30, tzinfo=timezone.utc))
+    finally:
+        conn.close()
+    table = open_day_sheet(signed_in, "clinician").dataframe[0].value
+    (row,) = table[table["Patient"] == "Lergic, Al"].to_dict("records")
+    assert row["Alerts"] == "Allergy: Penicillin"
+
+
 def test_the_sheet_offers_the_printable_pdf_and_the_schedule_file(signed_in):
     at = open_day_sheet(signed_in, "clinician")
     labels = [b.label for b in at.download_button]
