@@ -15,10 +15,11 @@ class Tile:
     icon: str | None = None
 
 
-def tiles(items: list[Tile]) -> None:
+def tiles(items: list[Tile], *, columns: int | None = None) -> None:
+    """One row of tiles; ``columns`` keeps rows of different lengths the same tile width."""
     if not items:
         return
-    for column, item in zip(st.columns(len(items)), items):
+    for column, item in zip(st.columns(max(columns or 0, len(items))), items):
         with column:
             st.metric(item.label, item.value, help=item.help, border=True)
 

@@ -81,6 +81,17 @@ def list_between(
     )
 
 
+def next_start_after(conn: Connection, after: datetime, *, provider_id: int | None = None) -> datetime | None:
+    """The start of the first live appointment at or after ``after`` (for "the next clinic day")."""
+    row = read_one(
+        conn,
+        "SELECT min(start_at) FROM appointments WHERE start_at >= $after AND status <> 'cancelled'"
+        " AND ($provider_id IS NULL OR provider_id = $provider_id)",
+        {"after": after, "provider_id": provider_id},
+    )
+    return row[0] if row else None
+
+
 def events_for(conn: Connection, appointment_id: int):
     """The status history of one appointment, oldest first, with who made each change."""
     return read_df(

@@ -27,42 +27,49 @@ counts = appointments.count_by_status(conn, day_start, day_end)
 booked_today = analytics.booked_count(counts)
 waiting = counts["checked_in"]
 
-items = [
+tiles([
     Tile("Appointments today", booked_today, "Booked for today, cancelled ones not counted."),
     Tile("Checked in now", waiting, "Arrived and waiting or being seen."),
     Tile("Completed today", counts["completed"]),
     Tile("No-shows today", counts["no_show"]),
+])
+
+follow_up = [
     Tile("Open messages for you", messages.count_open_for(conn, user_id=user.id, role=user.role),
          "Open items in the inbox assigned to you or to your role."),
 ]
 if user.role in ("manager", "admin"):
     no_show, completed = appointments.outcome_counts(conn, *timeutil.last_days_bounds(today, 30, tz))
-    items.append(
+    follow_up.append(
         Tile(
             "No-show rate, last 30 days",
             percent(analytics.no_show_rate(no_show, completed)),
             "No-shows ÷ (completed + no-shows), appointments starting in the 30 days before today.",
         )
     )
-tiles(items)
-
 if user.role == "admin":
-    tiles([Tile("Active patients", patients.count_active(conn)), Tile("Active users", users.count_active(conn))])
+    follow_up += [Tile("Active patients", patients.count_active(conn)), Tile("Active users", users.count_active(conn))]
+tiles(follow_up, columns=4)
 
 own = providers.for_user(conn, user.id) if user.role == "clinician" else None
 closed = availability.closures_between(conn, today, today).get(today)
 if closed:
     st.info(f"The clinic is closed today: {md(closed)}.", icon=":material/event_busy:")
 
-if own is not None:
-    st.subheader(f"Your patients today ({md(own.name)})")
-    day = appointments.list_between(conn, day_start, day_end, provider_id=own.id)
-else:
-    st.subheader("Today's schedule")
-    day = appointments.list_between(conn, day_start, day_end)
+provider_id = own.id if own is not None else None
+day = appointments.list_between(conn, day_start, day_end, provider_id=provider_id)
+shown_day = today
+if day.empty:
+    # Nothing today (a closure, a weekend): show the next day with appointments instead.
+    upcoming = appointments.next_start_after(conn, day_end, provider_id=provider_id)
+    if upcoming is not None:
+        shown_day = timeutil.to_local(upcoming, tz).date()
+        day = appointments.list_between(conn, *timeutil.day_bounds(shown_day, tz), provider_id=provider_id)
+whose = f"Your patients ({md(own.name)})" if own is not None else "Schedule"
+st.subheader(f"{whose} today" if shown_day == today else f"{whose}, next clinic day: {shown_day:%A %d %B}")
 
 if day.empty:
-    st.caption("No appointments today.")
+    st.caption("No appointments booked.")
 else:
     day["start_at"] = day["start_at"].dt.tz_convert(tz)
     day["status"] = day["status"].map(STATUS_LABELS)

@@ -64,3 +64,16 @@ def test_open_messages_count_what_is_assigned_to_the_role(signed_in, app_env):
     at = signed_in("clinician").run()
     assert expected > 0
     assert tile(at, "Open messages for you") == str(expected)
+
+
+def test_with_nothing_today_the_next_clinic_day_is_shown(signed_in, app_env):
+    later = timeutil.today(TZ) + timedelta(days=3)
+    conn = db.connect(app_env)
+    try:
+        provider = db.read(conn, "SELECT id FROM providers ORDER BY id LIMIT 1")[0][0]
+        make_appointment(conn, provider_id=provider, start_at=timeutil.local_to_utc(datetime.combine(later, time(9)), TZ))
+    finally:
+        conn.close()
+    at = signed_in("front_desk").run()
+    assert any(f"next clinic day: {later:%A %d %B}" in h.value for h in at.subheader)
+    assert len(at.dataframe[0].value) == 1
