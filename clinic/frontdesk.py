@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Final
 
 from clinic.scheduling import BLOCKING, Block, Interval, allowed_moves, block_instants
-from clinic.timeutil import zone
 
 # --- one-click actions on the Today page --------------------------------------------------------
 
@@ -324,56 +323,20 @@ def days_label(text: str | None) -> str:
     return ", ".join(WEEKDAY_NAMES[d] for d in days) if days else "Any day"
 
 
-def fits_days(start: datetime, days: list[int], tz: str) -> bool:
-    """Whether a slot starts on one of the preferred ``days`` (clinic-local weekday, Monday = 0);
-    with no preferred days every slot fits."""
-    return not days or start.astimezone(zone(tz)).weekday() in days
-
-
-# Finding slots for a waitlisted patient: each search asks for this many free slots, at most
-# this many times, and the first few on the patient's preferred days are offered.
-OFFER_SEARCH: Final = 60
-OFFER_ROUNDS: Final = 8
+# How many free slots are offered to a waitlisted patient at once.
 OFFER_SHOWN: Final = 10
 
 
-def next_search_start(last: datetime, days: list[int], tz: str) -> datetime:
-    """Where the next search for free slots starts after a batch that ended at ``last``: at
-    ``last`` itself when its day is a preferred day (more slots may follow that day), else at
-    the clinic-local midnight of the next preferred day, skipping the days in between."""
-    local = last.astimezone(zone(tz))
-    if not days or local.weekday() in days:
-        return last
-    day = local.date()
-    for _ in range(7):
-        day += timedelta(days=1)
-        if day.weekday() in days:
-            break
-    return datetime.combine(day, datetime.min.time(), tzinfo=zone(tz)).astimezone(timezone.utc)
+def offer_slots(search: Callable[[list[int] | None], list], days: list[int]) -> tuple[list, bool]:
+    """The slots to offer a waitlisted patient: ``search(weekdays)`` is the db's "find next
+    available" limited to those weekdays (None: any day).
 
-
-def gather_offer(search: Callable[[datetime | None], list], days: list[int], tz: str, *,
-                 limit: int = OFFER_SHOWN, rounds: int = OFFER_ROUNDS) -> tuple[list, bool]:
-    """The slots to offer a waitlisted patient, found with ``search(after)`` (the db's "find
-    next available" from ``after``, None meaning now; each slot has provider_id and start).
-
-    Returns the first ``limit`` slots on the preferred days and True; when none is found on
-    those days, the first ``limit`` slots of any day and False, so the desk can say so.
+    Returns the slots on the preferred days and True; when none is free on those days within the
+    booking horizon, the next slots of any day and False, so the desk can say so.
     """
-    fitting: list = []
-    first: list = []
-    seen: set = set()
-    after = None
-    for _ in range(rounds):
-        batch = [slot for slot in search(after) if (slot.provider_id, slot.start) not in seen]
-        if not batch:
-            break
-        seen.update((slot.provider_id, slot.start) for slot in batch)
-        first.extend(batch[: max(0, limit - len(first))])
-        fitting.extend(slot for slot in batch if fits_days(slot.start, days, tz))
-        if len(fitting) >= limit:
-            break
-        after = next_search_start(batch[-1].start, days, tz)
-    if fitting or not first:
-        return fitting[:limit], True
-    return first[:limit], False
+    if days:
+        preferred = search(days)
+        if preferred:
+            return preferred, True
+        return search(None), False
+    return search(None), True

@@ -545,8 +545,10 @@ def find_next_available(
     after: datetime | None = None,
     limit: int = 10,
     step_min: int = 15,
+    weekdays: list[int] | None = None,
 ) -> list[Slot]:
-    """The next ``limit`` free start times for a visit type, with one provider or any active one.
+    """The next ``limit`` free start times for a visit type, with one provider or any active one,
+    optionally only on some weekdays (Monday = 0: a waitlisted patient's preferred days).
 
     Walks forward day by day (up to the booking horizon), reading each provider's appointments
     for a week at a time in one query, and runs every candidate through the same rules as a real
@@ -612,6 +614,9 @@ def find_next_available(
             time_off.setdefault(pid, []).append(scheduling.Interval(s_, e_, r_))
         day = week
         while day < week_end and len(found) < limit:
+            if weekdays and day.weekday() not in weekdays:
+                day += timedelta(days=1)
+                continue
             todays: list[Slot] = []
             for pid, name, active, accepting in providers:
                 ctx = scheduling.BookingContext(

@@ -198,14 +198,14 @@ with entry_col:
 
 with slots_col:
     days = frontdesk.parse_days(entry["preferred_days"])
-    def search(after):
+    def search(weekdays):
         return appointments.find_next_available(
             conn, int(entry["type_id"]), provider_id=None if provider_id is None else int(provider_id),
-            patient_id=int(entry["patient_id"]), after=after, limit=frontdesk.OFFER_SEARCH,
+            patient_id=int(entry["patient_id"]), limit=frontdesk.OFFER_SHOWN, weekdays=weekdays,
         )
 
     try:
-        slots, on_their_days = frontdesk.gather_offer(search, days, tz)
+        slots, on_their_days = frontdesk.offer_slots(search, days)
     except ClinicError as exc:
         st.error(str(exc), icon=":material/error:")
         slots, on_their_days = [], True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -261,72 +260,24 @@ def test_preferred_days_read_as_weekday_names(stored, label):
     assert fd.days_label(stored) == label
 
 
-@dataclass(frozen=True)
-class Slot:
-    provider_id: int
-    provider: str
-    start: datetime
-
-
-class FakeSearch:
-    """Stands in for db.appointments.find_next_available: free slots every hour from 08:00 to
-    16:00 on weekdays, for two providers, the first ``batch`` from ``after`` on."""
-
-    def __init__(self, batch=5, first_day=MONDAY):
-        self.batch, self.first_day, self.calls = batch, first_day, []
-
-    def __call__(self, after):
-        self.calls.append(after)
-        found, day = [], self.first_day
-        while len(found) < self.batch:
-            if day.weekday() < 5:
-                for hh in range(8, 17):
-                    for pid in (1, 2):
-                        start = at(hh, day=day)
-                        if after is None or start >= after:
-                            found.append(Slot(pid, f"P{pid}", start))
-            day += timedelta(days=1)
-        return found[: self.batch]
-
-
-def test_without_preferred_days_the_first_free_slots_are_offered():
-    search = FakeSearch(batch=60)
-    slots, on_days = fd.gather_offer(search, [], TZ)
-    assert on_days and len(slots) == fd.OFFER_SHOWN
-    assert [(s.start, s.provider_id) for s in slots[:3]] == [(at(8), 1), (at(8), 2), (at(9), 1)]
-    assert len(search.calls) == 1
-
-
-def test_offered_slots_keep_to_the_preferred_days_and_the_search_skips_to_them():
-    search = FakeSearch(batch=6)  # Monday's first slots only: the page must look further
-    slots, on_days = fd.gather_offer(search, [2], TZ)  # Wednesdays
-    assert on_days and len(slots) == fd.OFFER_SHOWN
-    assert {s.start.astimezone(NY).date() for s in slots} == {date(2026, 3, 4)}
-    # After Monday's batch the search jumped to Wednesday's midnight in clinic time.
-    assert search.calls[1] == at(0, day=date(2026, 3, 4))
-    # Slots at the same time with another provider were not lost between batches, nor repeated.
-    assert len({(s.provider_id, s.start) for s in slots}) == len(slots)
-
-
-def test_a_preferred_day_is_judged_in_clinic_time_not_utc():
-    late = Slot(1, "A", at(21, 30))  # Monday 21:30 in New York is Tuesday in UTC
-    slots, on_days = fd.gather_offer(lambda after: [late] if after is None else [], [0], TZ)
-    assert on_days and slots == [late]
-
-
-def test_when_no_slot_falls_on_the_preferred_days_the_next_ones_are_offered_and_flagged():
-    weekdays_only = FakeSearch(batch=60)
-    slots, on_days = fd.gather_offer(weekdays_only, [5, 6], TZ, limit=3, rounds=3)
-    assert not on_days and [s.start for s in slots] == [at(8), at(8), at(9)]
-    assert fd.gather_offer(lambda after: [], [1], TZ) == ([], True)
-
-
-def test_the_search_stops_when_no_new_slot_comes_back():
+def test_preferred_days_are_searched_first():
     calls = []
 
-    def stuck(after):
-        calls.append(after)
-        return [Slot(1, "A", at(9))]
+    def search(weekdays):
+        calls.append(weekdays)
+        return ["wed 09:00"] if weekdays == [2] else ["mon 08:00"]
 
-    assert fd.gather_offer(stuck, [4], TZ) == ([Slot(1, "A", at(9))], False)
-    assert len(calls) == 2
+    assert fd.offer_slots(search, [2]) == (["wed 09:00"], True)
+    assert calls == [[2]]
+
+
+def test_with_nothing_free_on_the_preferred_days_other_days_are_offered_and_flagged():
+    def search(weekdays):
+        return [] if weekdays else ["mon 08:00"]
+
+    assert fd.offer_slots(search, [5, 6]) == (["mon 08:00"], False)
+
+
+def test_without_preferred_days_any_day_is_offered():
+    assert fd.offer_slots(lambda weekdays: [weekdays], []) == ([None], True)
+    assert fd.offer_slots(lambda weekdays: [], [1]) == ([], False)

@@ -132,3 +132,10 @@ def test_each_new_patient_gets_a_new_mrn(desk):
                               by="t") for i in range(3)]
     mrns = [patients.get(conn, i).mrn for i in ids]
     assert len(set(mrns)) == 3
+
+
+def test_next_available_can_keep_to_some_weekdays(desk):
+    conn = desk["conn"]
+    slots = appointments.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW,
+                                             limit=3, weekdays=[2])  # Wednesdays only
+    assert [s.start for s in slots] == [at(3, 4, 8), at(3, 4, 8, 15), at(3, 4, 8, 30)]
