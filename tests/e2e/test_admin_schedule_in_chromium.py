@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from clinic import timeutil
 from tests.conftest import TZ
@@ -18,7 +19,7 @@ TABS = ("Providers", "Weekly hours", "Time off", "Closures and holidays", "Visit
 def test_an_admin_adds_a_closure_and_every_tab_renders(app):
     app.open().sign_in("admin").go("Providers and hours")
     page = app.page
-    assert page.get_by_role("heading", name="Providers and hours").is_visible()
+    expect(page.get_by_role("heading", name="Providers and hours")).to_be_visible()
 
     page.get_by_role("tab", name="Closures and holidays").click()
     app.wait_idle()
@@ -41,7 +42,7 @@ def test_an_admin_adds_a_closure_and_every_tab_renders(app):
     # (the table itself is drawn on a canvas, out of reach of text locators).
     assert page.get_by_role("tab", name="Closures and holidays").get_attribute("aria-selected") == "true"
     panel.get_by_label("Closure to remove").click()
-    assert page.get_by_role("option", name=f"{day:%a %d %b %Y} · Staff training").is_visible()
+    expect(page.get_by_role("option", name=f"{day:%a %d %b %Y} · Staff training")).to_be_visible()
     page.keyboard.press("Escape")
     assert app.exceptions() == []
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from clinic import timeutil
 from clinic.closures import public_holidays
@@ -94,7 +95,7 @@ def test_a_drag_select_books_through_the_dialog_and_a_refused_drag_snaps_back(ap
     frame.locator(".fc-timegrid-event").first.wait_for(timeout=30_000)
     app.page.wait_for_timeout(500)
     app.screenshot("calendar-day-by-provider")
-    assert app.page.get_by_text(f"{day:%A %d %B %Y}").is_visible()
+    expect(app.page.get_by_text(f"{day:%A %d %B %Y}")).to_be_visible()
 
     # Drag-select the first free half hour in the first provider's column.
     column = frame.locator("td.fc-timegrid-col[data-resource-id]").first
@@ -147,8 +148,8 @@ def test_a_drag_select_books_through_the_dialog_and_a_refused_drag_snaps_back(ap
     ours.click()
     details = app.page.get_by_role("dialog")
     details.get_by_text("Zephyrine, Ada").wait_for(timeout=30_000)
-    assert details.get_by_text("New patient (30 min)").is_visible()
-    assert details.get_by_text("Scheduled").first.is_visible()
+    expect(details.get_by_text("New patient (30 min)")).to_be_visible()
+    expect(details.get_by_text("Scheduled").first).to_be_visible()
     app.page.keyboard.press("Escape")
     app.wait_idle()
 

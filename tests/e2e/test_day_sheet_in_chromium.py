@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import holidays
 import pytest
+from playwright.sync_api import expect
 from icalendar import Calendar
 
 from clinic import timeutil
@@ -53,9 +54,9 @@ def test_the_doctor_reads_their_day_and_downloads_the_sheet_and_the_schedule(app
     choose_day(app, day)
     page = app.page
     heading = page.locator('[data-testid="stHeading"]', has_text="Amara Okafor")
-    assert heading.is_visible()
+    expect(heading).to_be_visible()
     assert day_label(day) in heading.inner_text()
-    assert page.locator('[data-testid="stDataFrame"]').is_visible()
+    expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()
     summary = page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
     assert "patient" in summary
     app.screenshot("day-sheet-doctor")

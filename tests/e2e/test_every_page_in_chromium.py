@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from clinic.access import ROLES, pages_for
 from tests.conftest import DEMO_USER_FOR_ROLE
@@ -49,6 +50,6 @@ def test_a_wrong_password_shows_the_message_and_stays_signed_out(app):
     app.page.get_by_label("Password", exact=True).fill("wrong")
     app.page.get_by_role("button", name="Sign in").click()
     app.wait_idle()
-    assert app.page.get_by_text("Wrong username or password.").is_visible()
+    expect(app.page.get_by_text("Wrong username or password.")).to_be_visible()
     assert app.page.get_by_role("button", name="Sign out").count() == 0
     app.screenshot("sign-in-refused")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from clinic import frontdesk, timeutil
 from clinic.closures import public_holidays
@@ -44,9 +45,9 @@ def test_the_front_desk_sees_the_next_working_day_with_its_gaps(app):
     app.open().sign_in("frontdesk").go("Today")
     pick_date(app, "Day", day)
     page = app.page
-    assert page.get_by_text(f"{day:%A %d %B %Y}").first.is_visible()
-    assert page.get_by_role("heading", name="Waiting room").is_visible()
-    assert page.get_by_role("heading", name="Bookable gaps").is_visible()
+    expect(page.get_by_text(f"{day:%A %d %B %Y}").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Waiting room")).to_be_visible()
+    expect(page.get_by_role("heading", name="Bookable gaps")).to_be_visible()
     # A working day seeded with bookings shows each provider's visits and some free time.
     assert page.locator('[data-testid="stMarkdownContainer"]', has_text="Scheduled").count() > 0
     assert page.get_by_text("min", exact=False).count() > 0
@@ -59,7 +60,7 @@ def test_a_reminder_call_outcome_is_recorded_with_one_click(app):
     app.open().sign_in("frontdesk").go("Reminder calls")
     page = app.page
     # The default day is the next working day: its patients are listed with their phone numbers.
-    assert page.get_by_text(f"{next_working_day():%A %d %B %Y}").first.is_visible()
+    expect(page.get_by_text(f"{next_working_day():%A %d %B %Y}").first).to_be_visible()
     buttons = page.get_by_role("button", name="No answer")
     assert buttons.count() > 0
     before = page.get_by_text("No answer", exact=True).count()
@@ -85,7 +86,7 @@ def test_a_patient_is_put_on_the_waitlist_and_offered_free_slots(app):
     app.wait_idle()
     page.get_by_role("button", name="Add to waitlist").click()
     app.wait_idle()
-    assert page.get_by_text("to the waitlist for", exact=False).is_visible()
+    expect(page.get_by_text("to the waitlist for", exact=False)).to_be_visible()
     # The new entry is chosen for "Offer a slot": the next free slots, each with a Book button.
     assert page.get_by_role("button", name="Book").count() > 0
     shot = full_screenshot(app, "front-desk-waitlist")
@@ -101,7 +102,7 @@ def test_the_doctor_reads_their_own_day_and_has_no_desk_lists(app):
     app.go("Today")
     pick_date(app, "Day", day)
     # Their own provider is chosen, so only their part of the day shows.
-    assert app.page.get_by_role("heading", name="Dr. Amara Okafor").is_visible()
+    expect(app.page.get_by_role("heading", name="Dr. Amara Okafor")).to_be_visible()
     assert app.page.get_by_role("heading", name="Daniel Reyes, NP").count() == 0
     shot = full_screenshot(app, "doctor-today-next-working-day")
     assert app.exceptions() == [], shot

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -20,11 +21,11 @@ def choose(app, label: str, option: str) -> None:
 def test_the_doctor_marks_an_item_done_with_a_note(app):
     app.open().sign_in("doctor").go("Inbox")
     page = app.page
-    assert page.get_by_role("heading", name="Inbox").is_visible()
+    expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
     cards = page.locator('[class*="st-key-inbox_item_"]')
     count = cards.count()
     assert count > 0
-    assert page.get_by_text("Prescription refill request").first.is_visible()
+    expect(page.get_by_text("Prescription refill request").first).to_be_visible()
     assert page.get_by_text("Appointment request", exact=True).count() == 0
     app.screenshot("inbox-doctor")
 
@@ -57,11 +58,11 @@ def test_the_front_desk_logs_a_refill_request_for_the_clinicians(app):
 
     # An empty subject is refused next to the field, and what was typed stays.
     choose(app, "Request", "Prescription refill request")
-    assert page.get_by_text("Goes to the inbox of every clinician user").is_visible()
+    expect(page.get_by_text("Goes to the inbox of every clinician user")).to_be_visible()
     page.get_by_label("Text").fill("Needs lisinopril before Friday.")
     page.get_by_role("button", name="Log it").click()
     app.wait_idle()
-    assert page.get_by_text("Enter a short subject.").is_visible()
+    expect(page.get_by_text("Enter a short subject.")).to_be_visible()
     assert page.get_by_label("Text").input_value() == "Needs lisinopril before Friday."
     app.screenshot("inbox-front-desk-refused")
 
@@ -78,8 +79,8 @@ def test_the_front_desk_logs_a_refill_request_for_the_clinicians(app):
 def test_billing_sees_the_payers_and_adds_one(app):
     app.open().sign_in("billing").go("Payers")
     page = app.page
-    assert page.get_by_role("heading", name="Payers").is_visible()
-    assert page.locator('[data-testid="stDataFrame"]').is_visible()
+    expect(page.get_by_role("heading", name="Payers")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()
     app.screenshot("payers-billing")
     form = page.locator('[data-testid="stForm"]').first
     form.get_by_label("Name", exact=True).fill("Lakeside Health")
@@ -93,7 +94,7 @@ def test_billing_sees_the_payers_and_adds_one(app):
     form.get_by_label("Name", exact=True).fill("Medicare")
     form.get_by_role("button", name="Add payer").click()
     app.wait_idle()
-    assert page.get_by_text("Another payer already has that name.").is_visible()
+    expect(page.get_by_text("Another payer already has that name.")).to_be_visible()
     app.screenshot("payers-billing-duplicate")
 
     # Taking the new payer out of use: the picker keeps it chosen, now marked inactive.

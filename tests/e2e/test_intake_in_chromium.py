@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import SCREENSHOTS
 
@@ -40,7 +41,7 @@ def test_the_front_desk_registers_a_walk_in(app):
     # Streamlit scrolls inside its own container, so a full-page shot shows only the window: make it tall.
     page.set_viewport_size({"width": 1400, "height": 2400})
     app.wait_idle()
-    assert page.get_by_role("heading", name="New patient").is_visible()
+    expect(page.get_by_role("heading", name="New patient")).to_be_visible()
     app.screenshot("intake-blank")
 
     with page.expect_download(timeout=30_000) as info:
@@ -55,8 +56,8 @@ def test_the_front_desk_registers_a_walk_in(app):
     app.wait_idle()
     for message in ("Enter the first name.", "Enter the date of birth.", "Choose one.",
                     "That is not a valid phone number.", "That is not a valid email address."):
-        assert page.get_by_text(message, exact=True).is_visible(), message
-    assert page.get_by_text(re.compile("^Nothing was saved")).is_visible()
+        expect(page.get_by_text(message, exact=True)).to_be_visible()  # message
+    expect(page.get_by_text(re.compile("^Nothing was saved"))).to_be_visible()
     assert box(page, "Legal last name").input_value() == "Okonkwo-Lindqvist"
     app.screenshot("intake-errors")
 
@@ -80,7 +81,7 @@ def test_the_front_desk_registers_a_walk_in(app):
 
     success = page.get_by_text(re.compile(r"^Registered Chidi Okonkwo-Lindqvist: MRN \d+\.$"))
     success.wait_for(timeout=10_000)
-    assert page.get_by_role("button", name="Open patient file").is_visible()
+    expect(page.get_by_role("button", name="Open patient file")).to_be_visible()
     assert box(page, "Legal last name").input_value() == ""
     app.screenshot("intake-saved")
 
@@ -92,9 +93,9 @@ def test_the_front_desk_registers_a_walk_in(app):
     box(page, "Mobile phone").fill("(646) 555-0188")
     page.get_by_role("button", name="Register patient").click()
     app.wait_idle()
-    assert page.get_by_text(re.compile("registered patients? looks? like this one")).is_visible()
-    assert page.get_by_text(re.compile(r"Okonkwo-Lindqvist, Chidi · MRN \d+ · born 09/23/1987")).is_visible()
-    assert page.get_by_text("Same date of birth, similar name").is_visible()
+    expect(page.get_by_text(re.compile("registered patients? looks? like this one"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Okonkwo-Lindqvist, Chidi · MRN \d+ · born 09/23/1987"))).to_be_visible()
+    expect(page.get_by_text("Same date of birth, similar name")).to_be_visible()
     app.screenshot("intake-duplicates")
     page.get_by_role("button", name="Create new anyway").click()
     app.wait_idle()
@@ -105,7 +106,7 @@ def test_the_front_desk_registers_a_walk_in(app):
     app.wait_idle()
     page.get_by_role("button", name="Edit intake").click()
     app.wait_idle()
-    assert page.get_by_role("heading", name="Update Chidi Okonkwo-Lindqvst").is_visible()
+    expect(page.get_by_role("heading", name="Update Chidi Okonkwo-Lindqvst")).to_be_visible()
     assert box(page, "Mobile phone").input_value() == "(646) 555-0188"
     with page.expect_download(timeout=30_000) as info:
         page.get_by_role("button", name="Prefilled intake form (PDF)").click()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from fpdf import FPDF
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +34,7 @@ def test_the_front_desk_files_a_pdf_and_downloads_the_same_bytes(app, tmp_path):
     app.screenshot("patient-file-search")
     results.get_by_role("button", name="Open").first.click()
     app.wait_idle()
-    assert page.get_by_text("MRN 100001").first.is_visible()
+    expect(page.get_by_text("MRN 100001").first).to_be_visible()
     assert app.exceptions() == []
     app.screenshot("patient-file-header")
 
@@ -59,7 +60,7 @@ def test_the_front_desk_files_a_pdf_and_downloads_the_same_bytes(app, tmp_path):
     page.get_by_text("Filed “referral-e2e.pdf” as referral.").wait_for(timeout=10_000)
     # The rerun stays on the Documents tab and lists the new file with its note, as typed.
     assert page.get_by_role("tab", name="Documents").get_attribute("aria-selected") == "true"
-    assert panel.get_by_text("From Dr. Example <b>bold?</b>").is_visible()
+    expect(panel.get_by_text("From Dr. Example <b>bold?</b>")).to_be_visible()
     # The form is blank again for the next document.
     assert panel.get_by_label("Note").input_value() == ""
     assert panel.locator('[data-testid="stFileChip"]').count() == 0
@@ -79,7 +80,7 @@ def test_the_front_desk_files_a_pdf_and_downloads_the_same_bytes(app, tmp_path):
     panel.get_by_label("Request").click()
     page.get_by_role("option", name="Prescription refill request").click()
     app.wait_idle()
-    assert panel.get_by_text("Goes to: Clinician").is_visible()
+    expect(panel.get_by_text("Goes to: Clinician")).to_be_visible()
     panel.get_by_label("Subject").fill("Refill from the e2e test")
     panel.get_by_label("Subject").press("Tab")
     app.wait_idle()
@@ -109,7 +110,7 @@ def test_the_doctor_reads_the_notes_tab(app):
     app.page.get_by_role("tab", name="Notes").click()
     app.wait_idle()
     panel = app.page.get_by_role("tabpanel")
-    assert panel.get_by_role("heading", name="Write a visit note").is_visible()
+    expect(panel.get_by_role("heading", name="Write a visit note")).to_be_visible()
     app.screenshot("patient-file-notes-doctor")
     assert app.exceptions() == []
     assert app.console_errors == []
@@ -126,7 +127,7 @@ def test_the_manager_sees_the_merge_comparison(app):
     app.wait_idle()
     page.get_by_role("button", name="Compare").first.click()
     app.wait_idle()
-    assert page.get_by_text("Merge in: the duplicate").is_visible()
+    expect(page.get_by_text("Merge in: the duplicate")).to_be_visible()
     assert page.get_by_role("button", name="Merge into this record").is_disabled()
     page.get_by_text("Merge in: the duplicate").scroll_into_view_if_needed()
     app.screenshot("patient-file-merge-manager")
