@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from clinic import scheduling
 from clinic.errors import ClinicError, NotFound
-from clinic.timeutil import now_utc
-from db import Connection, atomic, audit, availability, read, read_df, read_one
+from clinic.timeutil import day_bounds, now_utc
+from db import Connection, atomic, audit, availability, read, read_df, read_one, settings
 
 STATUSES = ("scheduled", "confirmed", "checked_in", "completed", "no_show", "cancelled")
 
@@ -259,7 +259,7 @@ def _fixed_facts(conn: Connection, start: datetime) -> tuple[dict, scheduling.Ru
     """Closures of the start's day and the booking rules: read BEFORE the transaction, to keep
     the critical section (from the version bump to COMMIT) as short as possible. They are
     settings, not part of the race."""
-    tz = availability.settings.timezone(conn)
+    tz = settings.timezone(conn)
     day = start.astimezone(scheduling.zone(tz)).date()
     return availability.closures_between(conn, day, day), availability.rules(conn)
 
@@ -556,7 +556,7 @@ def find_next_available(
     """
     now = after or now_utc()
     rules = availability.rules(conn)
-    tz = availability.settings.timezone(conn)
+    tz = settings.timezone(conn)
     z = scheduling.zone(tz)
     row = read_one(conn, "SELECT id, name, duration_min, buffer_after_min, new_patients_only, colour"
                          " FROM visit_types WHERE id = ? AND active", [type_id])
@@ -583,8 +583,8 @@ def find_next_available(
     blocking = sorted(scheduling.BLOCKING)
     while week <= last_day and len(found) < limit:
         week_end = min(week + timedelta(days=7), last_day + timedelta(days=1))
-        lo, _ = _bounds(week, tz)
-        hi, _ = _bounds(week_end, tz)
+        lo, _ = day_bounds(week, tz)
+        hi, _ = day_bounds(week_end, tz)
         busy_rows = read(
             conn,
             "SELECT provider_id, start_at, busy_until FROM appointments WHERE start_at < $hi AND busy_until > $lo"
@@ -634,12 +634,6 @@ def find_next_available(
     return found
 
 
-def _bounds(day, tz: str) -> tuple[datetime, datetime]:
-    from clinic.timeutil import day_bounds
-
-    return day_bounds(day, tz)
-
-
 # --- recurring bookings ---------------------------------------------------------------------
 
 
@@ -671,7 +665,7 @@ def plan_series(
     """Check every occurrence of a series without writing anything: which dates can be booked,
     and why the others cannot. Occurrences of the same series do not collide with each other
     (they are a week or more apart)."""
-    tz = availability.settings.timezone(conn)
+    tz = settings.timezone(conn)
     now = now or now_utc()
     plan = []
     for start in series_starts(first, every_weeks, times, tz):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import db
-from tests.conftest import user_id_for
+from tests.conftest import user_id_for, database
 
 
 def open_users(signed_in):
@@ -35,13 +35,10 @@ def test_adding_a_user_lets_them_sign_in(signed_in, app_env):
     assert not at.exception
     assert any("Added nurse.kim" in s.value.replace("\\", "") for s in at.success)
     assert "nurse.kim" in set(at.dataframe[0].value["username"])
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         from db import users
 
         assert users.authenticate(conn, "nurse.kim", "a long password").role == "clinician"
-    finally:
-        conn.close()
 
 
 def test_the_add_form_is_empty_again_after_a_user_is_added(signed_in):
@@ -59,11 +56,8 @@ def test_bad_fields_are_shown_next_to_them_and_what_was_typed_stays(signed_in, a
     assert "Enter the person's name." in messages
     assert any("8 characters" in m for m in messages)
     assert at.text_input(key="new_username").value == "frontdesk"
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         assert db.read(conn, "SELECT count(*) FROM users WHERE username = 'frontdesk'")[0][0] == 1
-    finally:
-        conn.close()
 
 
 def test_a_taken_username_is_reported_under_the_username_field(signed_in):
@@ -79,13 +73,10 @@ def test_changing_a_role_and_deactivating_take_effect(signed_in, app_env):
     at.button(key="save_role").click().run()
     assert not at.exception
     at.button(key="toggle_active").click().run()
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         assert db.read(conn, "SELECT role, active FROM users WHERE id = ?", [billing_id])[0] == ("manager", False)
         actions = {r[0] for r in db.read(conn, "SELECT action FROM audit_log WHERE entity_id = ?", [str(billing_id)])}
         assert {"user.set_role", "user.deactivate"} <= actions
-    finally:
-        conn.close()
 
 
 def test_an_admin_cannot_deactivate_their_own_account(signed_in, app_env):

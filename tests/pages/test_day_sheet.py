@@ -7,7 +7,7 @@ from pathlib import Path
 
 import db
 from clinic import timeutil
-from tests.conftest import SEED_TODAY, TZ, make_appointment, make_patient, user_id_for
+from tests.conftest import SEED_TODAY, TZ, make_appointment, make_patient, user_id_for, database
 
 
 def open_day_sheet(signed_in, role, day: date | None = SEED_TODAY):
@@ -23,21 +23,15 @@ def open_day_sheet(signed_in, role, day: date | None = SEED_TODAY):
 def doctor_provider_id(path: Path) -> int:
     from db import providers
 
-    conn = db.connect(path)
-    try:
+    with database(path) as conn:
         return providers.for_user(conn, user_id_for(path, "doctor")).id
-    finally:
-        conn.close()
 
 
 def expected_patients(path: Path, provider_id: int, day: date) -> list[str]:
     from db import appointments
 
-    conn = db.connect(path)
-    try:
+    with database(path) as conn:
         frame = appointments.list_between(conn, *timeutil.day_bounds(day, TZ), provider_id=provider_id)
-    finally:
-        conn.close()
     return list(frame["patient"])
 
 
@@ -65,16 +59,13 @@ def test_the_day_defaults_to_the_clinic_today(signed_in):
 
 def test_cancelled_visits_are_left_off_and_a_new_baby_is_flagged_with_an_age_in_months(signed_in, app_env):
     provider_id = doctor_provider_id(app_env)
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         baby = make_patient(conn, first_name="Nia", last_name="Newcomer", date_of_birth=date(2024, 9, 15))
         make_appointment(conn, patient_id=baby, provider_id=provider_id, reason="First check-up",
                          start_at=datetime(2026, 3, 2, 17, 30, tzinfo=timezone.utc))
         gone = make_patient(conn, first_name="Carla", last_name="Cancelled")
         make_appointment(conn, patient_id=gone, provider_id=provider_id, status="cancelled",
                          start_at=datetime(2026, 3, 2, 17, 45, tzinfo=timezone.utc))
-    finally:
-        conn.close()
     at = open_day_sheet(signed_in, "clinician")
     table = at.dataframe[0].value
     assert "Cancelled, Carla" not in set(table["Patient"])
@@ -89,14 +80,11 @@ def test_cancelled_visits_are_left_off_and_a_new_baby_is_flagged_with_an_age_in_
 
 def test_a_patients_allergies_show_in_the_alerts_column(signed_in, app_env):
     provider_id = doctor_provider_id(app_env)
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         patient = make_patient(conn, first_name="Al", last_name="Lergic")
         conn.execute("UPDATE patients SET allergies = 'Penicillin' WHERE id = ?", [patient])
         make_appointment(conn, patient_id=patient, provider_id=provider_id,
                          start_at=datetime(2026, 3, 2, 17, 30, tzinfo=timezone.utc))
-    finally:
-        conn.close()
     table = open_day_sheet(signed_in, "clinician").dataframe[0].value
     (row,) = table[table["Patient"] == "Lergic, Al"].to_dict("records")
     assert row["Alerts"] == "Allergy: Penicillin"
@@ -139,11 +127,8 @@ def _one_appointment_button(path: str, appointment_id: int) -> None:
 def test_any_page_can_offer_one_appointment_as_a_calendar_file(app_env):
     from streamlit.testing.v1 import AppTest
 
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         appointment_id = db.read_one(conn, "SELECT min(id) FROM appointments")[0]
-    finally:
-        conn.close()
     at = AppTest.from_function(_one_appointment_button, args=(str(app_env), appointment_id), default_timeout=30).run()
     assert not at.exception
     assert [b.label for b in at.download_button] == ["Add to calendar (.ics)"]

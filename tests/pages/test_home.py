@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 import db
 from clinic import timeutil
-from tests.conftest import TZ, make_appointment
+from tests.conftest import TZ, make_appointment, database
 
 
 def tile(at, label: str) -> str:
@@ -14,8 +14,7 @@ def tile(at, label: str) -> str:
 
 
 def add_today(path, statuses):
-    conn = db.connect(path)
-    try:
+    with database(path) as conn:
         today = timeutil.today(TZ)
         provider = db.read(conn, "SELECT id FROM providers ORDER BY id LIMIT 1")[0][0]
         for i, status in enumerate(statuses):
@@ -23,8 +22,6 @@ def add_today(path, statuses):
             make_appointment(conn, provider_id=provider, start_at=start, status=status)
         yesterday_start, _ = timeutil.day_bounds(today - timedelta(days=1), TZ)
         make_appointment(conn, provider_id=provider, start_at=yesterday_start + timedelta(hours=12), status="no_show")
-    finally:
-        conn.close()
 
 
 def test_todays_tiles_count_todays_appointments_by_status(signed_in, app_env):
@@ -40,27 +37,21 @@ def test_todays_tiles_count_todays_appointments_by_status(signed_in, app_env):
 
 def test_the_manager_sees_the_no_show_rate_of_the_last_30_days(signed_in, app_env):
     add_today(app_env, ["completed"])
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         start, end = timeutil.last_days_bounds(timeutil.today(TZ), 30, TZ)
         no_show, completed = db.read(
             conn,
             "SELECT count(*) FILTER (WHERE status = 'no_show'), count(*) FILTER (WHERE status = 'completed')"
             " FROM appointments WHERE start_at >= ? AND start_at < ?", [start, end])[0]
-    finally:
-        conn.close()
     at = signed_in("manager").run()
     assert no_show >= 1
     assert tile(at, "No-show rate, last 30 days") == f"{no_show / (no_show + completed):.1%}"
 
 
 def test_open_messages_count_what_is_assigned_to_the_role(signed_in, app_env):
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         expected = db.read(conn, "SELECT count(*) FROM messages WHERE status = 'open' AND assignee_role = 'clinician'"
                                  " AND assignee_user IS NULL")[0][0]
-    finally:
-        conn.close()
     at = signed_in("clinician").run()
     assert expected > 0
     assert tile(at, "Open messages for you") == str(expected)
@@ -68,12 +59,9 @@ def test_open_messages_count_what_is_assigned_to_the_role(signed_in, app_env):
 
 def test_with_nothing_today_the_next_clinic_day_is_shown(signed_in, app_env):
     later = timeutil.today(TZ) + timedelta(days=3)
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         provider = db.read(conn, "SELECT id FROM providers ORDER BY id LIMIT 1")[0][0]
         make_appointment(conn, provider_id=provider, start_at=timeutil.local_to_utc(datetime.combine(later, time(9)), TZ))
-    finally:
-        conn.close()
     at = signed_in("front_desk").run()
     assert any(f"next clinic day: {later:%A %d %B}" in h.value for h in at.subheader)
     assert len(at.dataframe[0].value) == 1

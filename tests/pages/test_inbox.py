@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-import db
-from tests.conftest import TZ, user_id_for, query
+from tests.conftest import TZ, user_id_for, query, database
 
 
 def open_inbox(signed_in, role: str):
@@ -60,14 +59,11 @@ def test_overdue_items_come_first_in_red_and_are_counted(signed_in, app_env):
     from db import messages
 
     today = timeutil.today(TZ)
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         later = messages.log(conn, patient_id=None, channel="phone_in", request_type="refill", subject="Due later",
                              due_on=today + timedelta(days=1), by="test")
         now = messages.log(conn, patient_id=None, channel="phone_in", request_type="refill", subject="Due now",
                            due_on=today, by="test")
-    finally:
-        conn.close()
     at = open_inbox(signed_in, "clinician")
     order = [int(b.key.removeprefix("inbox_wait_")) for b in at.button if b.key and b.key.startswith("inbox_wait_")]
     # The seeded items were due in March 2026, before the real today: all overdue, so all first.

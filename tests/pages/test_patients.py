@@ -10,7 +10,7 @@ import pytest
 from fpdf import FPDF
 
 import db
-from tests.conftest import make_appointment, make_patient, user_id_for, query
+from tests.conftest import make_appointment, make_patient, user_id_for, query, database
 
 NAV_KEY = "_nav_patient_id"  # components.nav: the patient another page asks the file to open
 
@@ -62,11 +62,8 @@ def test_a_patient_is_found_by_name_in_either_order_mrn_phone_or_birth_date(sign
 
 
 def test_accents_are_ignored_when_searching(signed_in, app_env, seeded_path):
-    conn = db.connect(seeded_path)
-    try:
+    with database(seeded_path) as conn:
         zoe = make_patient(conn, first_name="Zoë", last_name="Ångström")
-    finally:
-        conn.close()
     at = search(open_patients(signed_in), "angstrom zoe")
     assert result_ids(at) == {zoe}
 
@@ -146,22 +143,16 @@ def test_the_header_shows_allergies_age_mrn_phone_insurance_and_no_shows(signed_
 
 
 def test_a_patient_without_allergies_gets_no_alarm(signed_in, seeded_path):
-    conn = db.connect(seeded_path)
-    try:
+    with database(seeded_path) as conn:
         pid = make_patient(conn)
-    finally:
-        conn.close()
     at = open_patients(signed_in, patient=pid)
     assert not at.error
     assert any("No allergies recorded" in c.value for c in at.caption)
 
 
 def test_names_typed_with_markdown_or_html_are_shown_as_typed(signed_in, seeded_path):
-    conn = db.connect(seeded_path)
-    try:
+    with database(seeded_path) as conn:
         pid = make_patient(conn, first_name="<b>Zed</b>", last_name="*Star* [x](y)")
-    finally:
-        conn.close()
     at = open_patients(signed_in, patient=pid)
     assert at.header[0].value == "\\*Star\\* \\[x\\]\\(y\\), \\<b\\>Zed\\</b\\>"
 
@@ -236,11 +227,8 @@ def download_bytes(manager, button) -> bytes:
 
 
 def test_a_pdf_is_filed_listed_and_downloaded_byte_for_byte(signed_in, seeded_path, media_managers):
-    conn = db.connect(seeded_path)
-    try:
+    with database(seeded_path) as conn:
         pid = make_patient(conn)
-    finally:
-        conn.close()
     content = small_pdf("Referral to physiotherapy")
     at = upload(open_patients(signed_in, patient=pid), pid, "referral.pdf", content, note="Front *and* back")
     stored = documents_of(seeded_path, pid)
@@ -264,11 +252,8 @@ def test_a_pdf_is_filed_listed_and_downloaded_byte_for_byte(signed_in, seeded_pa
 
 
 def test_a_text_file_renamed_pdf_is_refused_next_to_the_uploader_and_nothing_is_stored(signed_in, seeded_path):
-    conn = db.connect(seeded_path)
-    try:
+    with database(seeded_path) as conn:
         pid = make_patient(conn)
-    finally:
-        conn.close()
     at = upload(open_patients(signed_in, patient=pid), pid, "scan.pdf", b"just some text, not a PDF", note="keep me")
     assert any("Only PDF, PNG or JPEG files can be filed" in e.value for e in tab(at, "Documents").error)
     assert documents_of(seeded_path, pid) == []
@@ -276,11 +261,8 @@ def test_a_text_file_renamed_pdf_is_refused_next_to_the_uploader_and_nothing_is_
 
 
 def test_the_same_file_twice_is_recognised(signed_in, seeded_path):
-    conn = db.connect(seeded_path)
-    try:
+    with database(seeded_path) as conn:
         pid = make_patient(conn)
-    finally:
-        conn.close()
     content = small_pdf("Lab report")
     at = upload(open_patients(signed_in, patient=pid), pid, "lab.pdf", content, category="lab_report")
     at = upload(at, pid, "lab-again.pdf", content, category="lab_report")
@@ -289,11 +271,8 @@ def test_the_same_file_twice_is_recognised(signed_in, seeded_path):
 
 
 def test_a_document_needs_a_file_and_a_category(signed_in, seeded_path):
-    conn = db.connect(seeded_path)
-    try:
+    with database(seeded_path) as conn:
         pid = make_patient(conn)
-    finally:
-        conn.close()
     at = open_patients(signed_in, patient=pid)
     next(b for b in at.button if b.label == "File document").click()
     at.run()
@@ -364,11 +343,8 @@ def test_an_account_deactivated_while_the_file_is_open_cannot_log_anything(signe
     pid = patient_id(app_env, "100006")
     at = open_patients(signed_in, patient=pid)
     at.text_input(key=f"msg_subject_{pid}").input("Sneaky entry")
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         conn.execute("UPDATE users SET active = FALSE WHERE username = 'frontdesk'")
-    finally:
-        conn.close()
     at.button(key="msg_log").click().run()
     assert not at.exception
     assert query(app_env, "SELECT count(*) FROM messages WHERE subject = 'Sneaky entry'") == [(0,)]
@@ -444,12 +420,9 @@ def test_the_intake_history_shows_what_changed_and_who_changed_it(signed_in, app
     from db import patients, users
 
     pid = patient_id(app_env, "100006")
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         clerk = users.get(conn, user_id_for(app_env, "frontdesk"))
         patients.update(conn, pid, {**patients.get_full(conn, pid), "preferred_name": "Dan"}, by=clerk)
-    finally:
-        conn.close()
     at = open_patients(signed_in, patient=pid)
     table = tab(at, "Intake history").dataframe[0].value
     assert list(table["field"]) == ["Preferred name"]
@@ -460,16 +433,13 @@ def test_the_intake_history_shows_what_changed_and_who_changed_it(signed_in, app
 
 
 def test_the_manager_merges_a_duplicate_and_its_appointments_move(signed_in, seeded_path):
-    conn = db.connect(seeded_path)
-    try:
+    with database(seeded_path) as conn:
         keep = make_patient(conn, first_name="Duplicate", last_name="Keeper", date_of_birth=date(1970, 5, 5))
         other = make_patient(conn, first_name="Duplicat", last_name="Keeper", date_of_birth=date(1970, 5, 5))
         for hour in (14, 15):
             make_appointment(conn, patient_id=other, status="completed",
                              start_at=datetime(2026, 1, 5, hour, tzinfo=timezone.utc))
         other_mrn = db.read(conn, "SELECT mrn FROM patients WHERE id = ?", [other])[0][0]
-    finally:
-        conn.close()
     at = open_patients(signed_in, "manager", patient=keep)
     at.text_input(key=f"merge_find_{keep}").input(other_mrn).run()
     at.button(key=f"merge_find_{keep}_pick_{other}").click().run()
@@ -495,14 +465,11 @@ def test_only_the_manager_and_admin_can_merge(signed_in, app_env):
 
 
 def test_a_merged_record_points_to_the_one_that_survived(signed_in, seeded_path):
-    conn = db.connect(seeded_path)
-    try:
+    with database(seeded_path) as conn:
         from db import patients
 
         keep, gone = make_patient(conn), make_patient(conn)
         patients.merge(conn, survivor_id=keep, merged_id=gone, by="test")
-    finally:
-        conn.close()
     at = open_patients(signed_in, patient=gone)
     assert any("was merged into another record" in w.value for w in at.warning)
     assert not at.header

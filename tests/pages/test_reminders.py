@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import db
 from clinic import frontdesk, intake, timeutil
 from clinic.closures import public_holidays
 from components.text import md
 from db import appointments
-from tests.conftest import SEED_TODAY, TZ
+from tests.conftest import SEED_TODAY, TZ, database
 
 TUESDAY = SEED_TODAY + timedelta(days=1)  # the seeded database has bookings on it
 
@@ -24,20 +23,14 @@ def open_reminders(signed_in, day=TUESDAY, role="front_desk"):
 
 
 def remindable(path, day=TUESDAY):
-    conn = db.connect(path)
-    try:
+    with database(path) as conn:
         rows = appointments.list_between(conn, *timeutil.day_bounds(day, TZ))
-    finally:
-        conn.close()
     return rows[rows["status"].isin(["scheduled", "confirmed"])]
 
 
 def saved(path, appointment_id):
-    conn = db.connect(path)
-    try:
+    with database(path) as conn:
         return appointments.get(conn, appointment_id)
-    finally:
-        conn.close()
 
 
 def tile(at, label):
@@ -102,11 +95,8 @@ def test_still_to_call_hides_confirmed_patients_and_those_wanting_another_time(s
 def test_an_outcome_for_a_visit_cancelled_meanwhile_is_refused_next_to_the_row(signed_in, app_env):
     at = open_reminders(signed_in)
     row = remindable(app_env).query("status == 'scheduled'").iloc[0]
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         appointments.cancel(conn, int(row["id"]), user=None, reason="Moved away")
-    finally:
-        conn.close()
     at.button(key=f"reminder_confirmed_{row['id']}").click().run()
     assert not at.exception
     assert any("no longer waiting for a reminder" in e.value for e in at.error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import db
-from tests.conftest import app_test
+from tests.conftest import app_test, database
 
 
 def sign_in(at, username, password):
@@ -37,19 +37,13 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_message(app_env):
     at = sign_in(app_test().run(), "nobody", "demo")
     second = [e.value for e in at.error]
     assert first == second == ["Wrong username or password."]
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         assert db.read(conn, "SELECT count(*) FROM audit_log WHERE action = 'auth.sign_in_failed'")[0][0] == 2
-    finally:
-        conn.close()
 
 
 def test_the_demo_logins_are_not_shown_for_a_real_clinic(app_env):
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         conn.execute("UPDATE settings SET value = 'false' WHERE key = 'is_demo'")
-    finally:
-        conn.close()
     at = app_test().run()
     assert not any("frontdesk" in i.value for i in at.info)
 
@@ -60,19 +54,13 @@ def test_signing_out_returns_to_the_sign_in_form_and_is_audited(signed_in, app_e
     at.run()
     assert not at.exception
     assert at.text_input(key="login_username")
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         assert db.read(conn, "SELECT count(*) FROM audit_log WHERE action = 'auth.sign_out'")[0][0] == 1
-    finally:
-        conn.close()
 
 
 def test_a_user_deactivated_while_signed_in_is_sent_back_to_sign_in(signed_in, app_env):
     at = signed_in("billing").run()
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         conn.execute("UPDATE users SET active = FALSE WHERE username = 'billing'")
-    finally:
-        conn.close()
     at.run()
     assert at.text_input(key="login_username")

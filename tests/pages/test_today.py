@@ -13,7 +13,7 @@ from clinic import frontdesk, timeutil
 from clinic.closures import public_holidays
 from components.text import md
 from db import appointments, providers
-from tests.conftest import SEED_TODAY, TZ, make_appointment, make_patient, user_id_for
+from tests.conftest import SEED_TODAY, TZ, make_appointment, make_patient, user_id_for, database
 
 
 def open_today(signed_in, role="front_desk", day=SEED_TODAY):
@@ -25,11 +25,8 @@ def open_today(signed_in, role="front_desk", day=SEED_TODAY):
 
 
 def day_rows(path, day=SEED_TODAY, **filters):
-    conn = db.connect(path)
-    try:
+    with database(path) as conn:
         return appointments.list_between(conn, *timeutil.day_bounds(day, TZ), **filters)
-    finally:
-        conn.close()
 
 
 def first_with_status(path, status):
@@ -38,11 +35,8 @@ def first_with_status(path, status):
 
 
 def status_of(path, appointment_id):
-    conn = db.connect(path)
-    try:
+    with database(path) as conn:
         return appointments.get(conn, appointment_id)
-    finally:
-        conn.close()
 
 
 def button_keys(at):
@@ -119,11 +113,8 @@ def test_moves_the_status_table_forbids_are_not_offered(signed_in, app_env):
 
 def change_elsewhere(path, appointment_id, to_status, **kwargs):
     """Another desk changes the appointment while this page is open."""
-    conn = db.connect(path)
-    try:
+    with database(path) as conn:
         appointments.change_status(conn, appointment_id, to_status, user=None, **kwargs)
-    finally:
-        conn.close()
 
 
 def test_a_click_on_a_row_changed_elsewhere_says_why_next_to_it_and_changes_nothing(signed_in, app_env):
@@ -150,11 +141,8 @@ def test_a_click_on_a_visit_cancelled_elsewhere_names_the_patient_and_changes_no
 
 
 def test_a_clinician_sees_their_own_day_and_acts_only_on_their_own_patients(signed_in, app_env):
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         own = providers.for_user(conn, user_id_for(app_env, "doctor"))
-    finally:
-        conn.close()
     at = open_today(signed_in, "clinician")
     assert at.selectbox(key="today_provider").value == own.id
     mine = day_rows(app_env, provider_id=own.id)
@@ -176,14 +164,11 @@ def next_weekday_after_today(skip=3):
 
 def test_a_day_ahead_shows_its_bookings_and_free_gaps_but_no_check_in_yet(signed_in, app_env):
     day = next_weekday_after_today()
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         okafor = db.read_one(conn, "SELECT id FROM providers WHERE name = 'Dr. Amara Okafor'")[0]
         start = timeutil.local_to_utc(datetime.combine(day, time(10, 0)), TZ)
         appointment_id = make_appointment(conn, provider_id=okafor, patient_id=make_patient(conn, last_name="Ahead"),
                                           start_at=start, minutes=15)
-    finally:
-        conn.close()
     at = open_today(signed_in, day=day)
     assert markdown_with(at, "Ahead")
     assert f"checkin_{appointment_id}" not in button_keys(at)

@@ -7,7 +7,7 @@ from datetime import datetime
 import db
 from clinic import timeutil
 from db import appointments, waitlist
-from tests.conftest import TZ, make_patient, query
+from tests.conftest import TZ, make_patient, query, database
 
 
 def open_waitlist(signed_in, role="front_desk"):
@@ -22,15 +22,12 @@ def ids(path, sql, params=()):
 
 
 def add_entry(path, *, days=None, provider="Dr. Amara Okafor", last_name="Waiting"):
-    conn = db.connect(path)
-    try:
+    with database(path) as conn:
         patient_id = make_patient(conn, last_name=last_name)
         type_id = db.read_one(conn, "SELECT id FROM visit_types WHERE name = 'Follow-up'")[0]
         provider_id = db.read_one(conn, "SELECT id FROM providers WHERE name = ?", [provider])[0] if provider else None
         entry_id = waitlist.add(conn, patient_id=patient_id, type_id=type_id, provider_id=provider_id,
                                 preferred_days=days, note="Mornings are best", by=None)
-    finally:
-        conn.close()
     return entry_id, patient_id
 
 
@@ -45,12 +42,9 @@ def choose(at, entry_id):
 
 
 def test_a_patient_found_by_name_is_added_with_their_preferred_days(signed_in, app_env):
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         patient_id = make_patient(conn, first_name="Wanda", last_name="Listerine")
         type_id = db.read_one(conn, "SELECT id FROM visit_types WHERE name = 'Annual physical'")[0]
-    finally:
-        conn.close()
     at = open_waitlist(signed_in)
     at.text_input(key="wl_search").input("Listerine").run()
     at.button(key=f"wl_search_pick_{patient_id}").click().run()
@@ -125,15 +119,12 @@ def test_a_slot_taken_meanwhile_is_refused_and_the_entry_stays_waiting(signed_in
     at = choose(open_waitlist(signed_in), entry_id)
     key = offer_keys(at, entry_id)[0]
     # Another desk books someone else into that very slot first.
-    conn = db.connect(app_env)
-    try:
+    with database(app_env) as conn:
         _, _, provider_id, stamp = key.split("_")
         start = timeutil.local_to_utc(datetime.strptime(stamp, "%Y%m%d%H%M"), TZ)
         type_id = db.read_one(conn, "SELECT id FROM visit_types WHERE name = 'Follow-up'")[0]
         appointments.book(conn, patient_id=make_patient(conn), provider_id=int(provider_id), type_id=type_id,
                           start=start, user=None)
-    finally:
-        conn.close()
     at.button(key=key).click().run()
     assert not at.exception
     assert any("already has a patient" in e.value for e in at.error)
