@@ -19,12 +19,25 @@ def zone(name: str) -> ZoneInfo:
         raise ValidationError({"timezone": f"“{name}” is not a known IANA time zone."}) from exc
 
 
+# The clinic clock. Everything that asks "what time is it" goes through now_utc(), so a test (or
+# a demo recording) can set the clock and get the same screens every run. None = the real clock.
+_frozen_at: datetime | None = None
+
+
+def set_clock(instant: datetime | None) -> None:
+    """Make now_utc() return ``instant`` (aware) until called again with None."""
+    global _frozen_at
+    if instant is not None and instant.tzinfo is None:
+        raise ValueError("set the clock with an aware datetime")
+    _frozen_at = None if instant is None else instant.astimezone(timezone.utc)
+
+
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return _frozen_at if _frozen_at is not None else datetime.now(timezone.utc)
 
 
 def today(tz: str) -> date:
-    return datetime.now(zone(tz)).date()
+    return now_utc().astimezone(zone(tz)).date()
 
 
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
