@@ -36,8 +36,14 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
 }
 
 user = auth.current_user()
+auth.sync_cookie()
 if user is None:
-    page = st.navigation([st.Page(auth.login_page, title="Sign in", icon=":material/login:")], position="hidden")
+    # Every page's address leads to the sign-in form, so a bookmark or a refresh while signed out
+    # asks to sign in (instead of "Page not found") and then opens the page it named.
+    sign_in = [st.Page(auth.login_page, title="Sign in", icon=":material/login:", default=True)]
+    sign_in += [st.Page(auth.login_page, title="Sign in", url_path=key)
+                for pages in SECTIONS.values() for key, _, _, _ in pages if key != "home"]
+    page = st.navigation(sign_in, position="hidden")
 else:
     allowed = {
         section: [

@@ -64,3 +64,24 @@ def test_a_user_deactivated_while_signed_in_is_sent_back_to_sign_in(signed_in, a
         conn.execute("UPDATE users SET active = FALSE WHERE username = 'billing'")
     at.run()
     assert at.text_input(key="login_username")
+
+
+def test_signing_in_opens_a_server_side_session_and_signing_out_ends_it(app_env):
+    at = sign_in(app_test().run(), "frontdesk", "demo")
+    token = at.session_state["_session_token"]
+    with database(app_env) as conn:
+        open_ = db.read(conn, "SELECT count(*) FROM user_sessions WHERE revoked_at IS NULL")[0][0]
+        assert open_ == 1
+        assert db.read(conn, "SELECT count(*) FROM user_sessions WHERE token_hash = ?", [token])[0][0] == 0
+    at.sidebar.button(key="sign_out").click()
+    at.run()
+    with database(app_env) as conn:
+        assert db.read(conn, "SELECT revoked_reason FROM user_sessions")[0][0] == "signed out"
+
+
+def test_a_session_revoked_elsewhere_signs_this_tab_out_at_its_next_click(app_env):
+    at = sign_in(app_test().run(), "manager", "demo")
+    with database(app_env) as conn:
+        conn.execute("UPDATE user_sessions SET revoked_at = current_timestamp, revoked_reason = 'password changed'")
+    at.run()
+    assert at.text_input(key="login_username")
