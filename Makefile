@@ -6,14 +6,20 @@ DB     ?= data/clinic.duckdb
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: run test browser seed-large bench clean-venv
+.PHONY: run test test-fast browser seed-large bench clean-venv
 
 run: $(VENV)/.installed $(DB)
 	@$(BIN)/python manage.py describe --db $(DB) --address $(HOST) --port $(PORT)
 	CLINICDESK_DB=$(DB) $(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
+# The whole suite, as CI runs it: two xdist workers, then the thread-race tests alone; prints
+# the totals and the time it took (tests/run_all.py).
 test: $(VENV)/.installed-dev browser
-	$(BIN)/python -m pytest
+	$(BIN)/python tests/run_all.py
+
+# While you work: everything but the AppTest page tests and the browser tests.
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 # The demo database is created once; an existing file is never overwritten.
 $(DB): | $(VENV)/.installed

@@ -240,3 +240,30 @@ def signed_in(app_env: Path):
         return at
 
     return sign_in
+
+
+# --- marks by folder -------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every browser test is ``e2e`` and ``slow``; every AppTest page test is ``slow``.
+
+    Marked here by folder, so a new test file cannot forget its mark. ``make test`` runs them
+    all; ``make test-fast`` skips the slow ones while you work.
+    """
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        if "e2e" in parts:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
+        elif "pages" in parts:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def clinic_clock():
+    """``clinic_clock(instant)`` sets the clinic clock for this test; it is reset afterwards."""
+    from clinic import timeutil
+
+    yield timeutil.set_clock
+    timeutil.set_clock(None)

@@ -156,6 +156,17 @@ def private_server(private_db: SeededDb):
     yield from serve(private_db)
 
 
+# True once the app has been idle (script not running, no skeletons) for N consecutive frames.
+_SETTLED_JS = """(frames) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const idle = app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
+  window.__cdIdleFrames = idle ? (window.__cdIdleFrames || 0) + 1 : 0;
+  return window.__cdIdleFrames >= frames;
+}"""
+_SETTLED_FRAMES = 15  # about a quarter of a second of calm at 60 frames a second
+
+
 class AppPage:
     """A browser tab on the app with the helpers every e2e test needs."""
 
@@ -168,13 +179,13 @@ class AppPage:
         page.on("requestfailed", lambda r: self.console_errors.append(f"request failed: {r.url} {r.failure}"))
 
     def wait_idle(self, timeout: float = 30_000) -> None:
-        """Wait until Streamlit has finished running the script for the last interaction."""
-        self.page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
-        self.page.wait_for_timeout(250)
-        self.page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
-        # Widgets still loading their frontend code show as skeletons.
-        self.page.wait_for_function("document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
-                                    timeout=timeout)
+        """Wait until Streamlit has finished running the script for the last interaction.
+
+        A click reaches the server a moment after it happens, so "not running" right after it may
+        be the state from before. Instead of a fixed sleep, wait until the app has been not
+        running, with no widget still loading (skeletons), for several animation frames in a row.
+        """
+        self.page.wait_for_function(_SETTLED_JS, arg=_SETTLED_FRAMES, polling="raf", timeout=timeout)
 
     def open(self) -> "AppPage":
         self.page.goto(self.base_url)
