@@ -39,7 +39,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         if users.list_users(conn):
             print(f"{args.db} already has users; nothing done. Use create-user to add one.", file=sys.stderr)
             return EXIT_ERROR
-        settings.set_many(conn, {"timezone": args.timezone, "clinic_name": args.clinic_name, "is_demo": "false"})
+        settings.set_many(conn, {"timezone": args.timezone, "clinic_name": args.clinic_name, "is_demo": "false"},
+                          by="manage.py")
         users.create(conn, username=username, full_name=full_name, role="admin", password=password, by="manage.py")
         db.atomic(conn, lambda cur: audit.record(cur, "manage.py", "db.init", detail={"path": str(args.db)}))
     finally:
@@ -51,7 +52,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_seed(args: argparse.Namespace) -> int:
     """Demo data. A new file is built beside the target and moved into place only when complete,
     so an interrupted seed never leaves a half-filled database behind."""
-    from db import seed as seeder
+    from demo import seed as seeder
 
     target: Path = args.db
     started = time.perf_counter()

@@ -34,7 +34,7 @@ def measure(fn: Callable[[], object], repeat: int) -> float:
 
 
 def run(conn: db.Connection, repeat: int) -> dict[str, dict[str, float]]:
-    from db import appointments, patients, settings, users, visit_types
+    from db import appointments, patients, settings, slots, users, visit_types
 
     tz = settings.timezone(conn)
     today = timeutil.today(tz)
@@ -45,9 +45,9 @@ def run(conn: db.Connection, repeat: int) -> dict[str, dict[str, float]]:
 
     baseline = measure(lambda: db.read(conn, "SELECT 1"), repeat)
     cases: dict[str, Callable[[], object]] = {
-        "day list, all providers (list_between)": lambda: appointments.list_between(conn, start, end),
-        "next 10 free slots, any provider": lambda: appointments.find_next_available(conn, follow_up.id, limit=10),
-        "next 10 free slots, one patient": lambda: appointments.find_next_available(
+        "day list, all providers (list_rows)": lambda: appointments.list_rows(conn, start, end),
+        "next 10 free slots, any provider": lambda: slots.find_next_available(conn, follow_up.id, limit=10),
+        "next 10 free slots, one patient": lambda: slots.find_next_available(
             conn, follow_up.id, patient_id=some_patient, limit=10),
         "patient search by name fragment": lambda: patients.search(conn, "gar mar"),
         "patient search by phone": lambda: patients.search(conn, "555-0147"),
@@ -59,10 +59,10 @@ def run(conn: db.Connection, repeat: int) -> dict[str, dict[str, float]]:
         results[name] = {"median_ms": median * 1000, "ratio": median / baseline}
 
     # Booking writes: each books a different free slot, found beforehand.
-    slots = appointments.find_next_available(conn, follow_up.id, limit=repeat + 1)
+    free = slots.find_next_available(conn, follow_up.id, limit=repeat + 1)
     patient_ids = [r[0] for r in db.read(conn, "SELECT id FROM patients ORDER BY id DESC LIMIT ?", [repeat + 1])]
     samples = []
-    for slot, pid in zip(slots, patient_ids):
+    for slot, pid in zip(free, patient_ids):
         t0 = time.perf_counter()
         try:
             appointments.book(conn, patient_id=pid, provider_id=slot.provider_id, type_id=follow_up.id,
@@ -88,7 +88,7 @@ def main() -> None:
         if args.db:
             conn = db.connect(args.db)
         else:
-            from db import seed
+            from demo import seed
 
             conn = db.connect(Path(tmp) / "large.duckdb")
             t0 = time.perf_counter()

@@ -53,11 +53,16 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "patients.edit": FRONT_OFFICE,
     "patients.merge": frozenset({"admin", "manager"}),
     "documents.upload": FRONT_OFFICE | {"clinician"},
+    # Downloading a filed document (every read is audited).
+    "documents.read": ALL,
+    # Logging a call or message, and closing or parking an inbox item.
     "messages.log": ALL,
     # Visit notes are clinical: clinicians write them; clinicians and the manager read them.
     "notes.read": frozenset({"clinician", "manager"}),
     "notes.write": frozenset({"clinician"}),
     "payers.manage": frozenset({"billing", "manager", "admin"}),
+    # Clinic-wide settings (name, time zone, holiday calendar); booking rules are schedule.manage.
+    "settings.manage": frozenset({"admin"}),
 }
 
 
@@ -69,6 +74,19 @@ def can_open(role: str, page: str) -> bool:
 def can_do(role: str, action: str) -> bool:
     """True when ``role`` may perform ``action``. Unknown actions are refused (fail closed)."""
     return role in ACTIONS.get(action, frozenset())
+
+
+def may_change_appointment(role: str | None, is_own: bool) -> bool:
+    """Whether ``role`` may act on an appointment (check-in, start, complete, no-show, ...).
+
+    Clinicians change only their own patients' appointments (``is_own``: the appointment's
+    provider is linked to the user); the front office (front desk, manager, admin) everyone's;
+    other roles nobody's. The screens use it to decide which buttons to show, and
+    ``db.appointments`` enforces the same rule inside its transaction.
+    """
+    if role in FRONT_OFFICE:
+        return True
+    return role == "clinician" and is_own
 
 
 def pages_for(role: str) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 
 def no_show_rate(no_show: int, completed: int) -> float | None:
     """no_show / (completed + no_show); None when there is nothing to divide by."""
@@ -11,11 +9,6 @@ def no_show_rate(no_show: int, completed: int) -> float | None:
     if total == 0:
         return None
     return no_show / total
-
-
-def lead_time_days(start_day: date, booked_day: date) -> int:
-    """Start date minus booked date, in days."""
-    return (start_day - booked_day).days
 
 
 def booked_count(counts_by_status: dict[str, int]) -> int:

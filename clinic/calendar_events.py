@@ -1,12 +1,16 @@
-"""The calendar page's translation layer, pure: appointments into FullCalendar events, providers
-into resources, the component's callback values back into clinic instants.
+"""The calendar screen's pure logic: which days a view shows, where the arrows go, the working
+window of the time grids, and the calendar component's answers read back as clinic instants.
+
+Nothing here knows FullCalendar's JSON shapes (events, resources, options): those are built in
+components/fullcalendar.py. What is here is what the screen means: a view and a day give a
+period; a click or a drag gives a :class:`CalendarAction` in aware UTC instants.
 
 Time zones, as FullCalendar 6 in streamlit-calendar 1.4.0 really behaves (checked in chromium):
 the bundle has no named-time-zone plugin (no luxon, no moment-timezone), so with
 ``timeZone: "America/New_York"`` it runs in "UTC-coercion" mode:
 
 * an event's ``start`` is placed by its wall-clock digits; any offset in the string is ignored.
-  So events are sent as naive clinic-local ISO strings (``2026-11-30T09:00:00``).
+  So times are sent as naive clinic-local ISO strings (:func:`wall_clock`: ``2026-11-30T09:00:00``).
 * ``select``/``dateClick`` send ``Date.toISOString()`` of a coerced date: the string ends in
   ``Z`` but its digits are the clinic's wall clock (a click on the 13:00 row of a New York
   calendar gives ``...T13:00:00.000Z``, not 18:00 UTC).
@@ -25,16 +29,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Final
 
-from clinic.scheduling import RESCHEDULABLE, STATUS_LABELS, Block, Interval, VisitType
+from clinic.scheduling import RESCHEDULABLE, Block, VisitType
 from clinic.timeutil import day_bounds, zone
 
-# view key -> (label on the page, FullCalendar view name). Day by provider is a premium
-# resource view (one column per provider): how a front desk reads a day.
+# view key -> its label on the page. "day" is one column per provider: how a front desk reads a day.
 VIEWS: Final = {
-    "day": ("Day by provider", "resourceTimeGridDay"),
-    "week": ("Week", "timeGridWeek"),
-    "month": ("Month", "dayGridMonth"),
-    "list": ("List", "listWeek"),
+    "day": "Day by provider",
+    "week": "Week",
+    "month": "Month",
+    "list": "List",
 }
 DEFAULT_VIEW: Final = "day"
 TIME_GRID_VIEWS: Final = frozenset({"day", "week"})
@@ -98,6 +101,12 @@ def filter_count(*selections: Iterable[object] | None) -> int:
     return sum(len(list(chosen or [])) for chosen in selections)
 
 
+def closed_days(closures: Mapping[date, str | None], view: str, day: date) -> list[tuple[date, str | None]]:
+    """The closures (day -> reason) that fall inside the view's days, in day order."""
+    first, last = visible_days(view, day)
+    return [(d, reason) for d, reason in sorted(closures.items()) if first <= d < last]
+
+
 # --- working hours --------------------------------------------------------------------------
 
 
@@ -113,165 +122,23 @@ def working_window(blocks: Iterable[Block], default: tuple[time, time] = DEFAULT
     return time(earliest.hour), (time(end_hour) if end_hour < 24 else time(23, 59))
 
 
-def clock(value: time) -> str:
-    return f"{value:%H:%M:%S}"
+def works_weekends(blocks: Iterable[Block]) -> bool:
+    """Whether the grids need Saturday and Sunday columns."""
+    return any(b.weekday >= 5 for b in blocks)
 
 
-def business_hours(blocks: Iterable[Block]) -> list[dict[str, Any]]:
-    """FullCalendar ``businessHours`` for weekly blocks (its days count from Sunday = 0; ours
-    from Monday = 0). Time outside them is shaded."""
-    return [
-        {"daysOfWeek": [(b.weekday + 1) % 7], "startTime": f"{b.start:%H:%M}", "endTime": f"{b.end:%H:%M}"}
-        for b in blocks
-    ]
+def can_be_moved(status: str, start_at: datetime, now: datetime) -> bool:
+    """Whether an appointment may still go to another time: scheduled or confirmed, not yet started."""
+    return status in RESCHEDULABLE and start_at >= now
 
 
-def resource(provider_id: int, name: str, blocks: Iterable[Block]) -> dict[str, Any]:
-    """One provider column. Its business hours shade the times the provider does not work."""
-    return {"id": str(provider_id), "title": name, "businessHours": business_hours(blocks) or False}
-
-
-# --- events ---------------------------------------------------------------------------------
+# --- clinic-local wall clock ------------------------------------------------------------------
 
 
 def wall_clock(instant: datetime, tz: str) -> str:
     """A naive clinic-local ISO string: what FullCalendar places by its digits (see module doc)."""
     return instant.astimezone(zone(tz)).replace(tzinfo=None).isoformat(timespec="seconds")
 
-
-def event_title(patient: str, visit_type: str, status: str, provider: str | None = None) -> str:
-    parts = [patient, visit_type, STATUS_LABELS.get(status, status)]
-    if provider:
-        parts.append(provider)
-    return " · ".join(parts)
-
-
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def text_colour(background: str) -> str:
-    """Black or white, whichever reads better on ``background`` (WCAG relative luminance)."""
-    if not _HEX.match(background or ""):
-        return "#ffffff"
-
-    def channel(hex2: str) -> float:
-        c = int(hex2, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(background[i:i + 2]) for i in (1, 3, 5))
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "#111827" if luminance > 0.4 else "#ffffff"
-
-
-def appointment_event(
-    row: Mapping[str, Any], tz: str, *, movable: bool, now: datetime, with_provider: bool = False
-) -> dict[str, Any]:
-    """A FullCalendar event for one row of ``db.appointments.list_between``.
-
-    Coloured by provider, a stripe in the visit type's colour, the status in the title and as
-    a CSS class. Only appointments that may still be moved (scheduled or confirmed, not yet
-    started) can be dragged, and only when ``movable`` (the user may book).
-    """
-    colour = row["provider_colour"] if _HEX.match(str(row.get("provider_colour") or "")) else "#64748b"
-    status = row["status"]
-    draggable = movable and status in RESCHEDULABLE and row["start_at"] >= now
-    return {
-        "id": str(row["id"]),
-        "title": event_title(row["patient"], row["visit_type"], status, row["provider"] if with_provider else None),
-        "start": wall_clock(row["start_at"], tz),
-        "end": wall_clock(row["end_at"], tz),
-        "resourceId": str(row["provider_id"]),
-        "backgroundColor": colour,
-        "borderColor": colour,
-        "textColor": text_colour(colour),
-        "editable": draggable,
-        "classNames": [f"cd-status-{status}", f"cd-type-{int(row['type_id'])}"],
-        "extendedProps": {"appointment_id": int(row["id"]), "status": status},
-    }
-
-
-def month_summary_events(rows: Iterable[Mapping[str, Any]], tz: str) -> list[dict[str, Any]]:
-    """The month grid's entries: one per provider and day ("Dr. Okafor · 18"), not one per
-    appointment (a busy month is thousands). Clicking one opens that day by provider."""
-    counts: dict[tuple[date, int], int] = {}
-    names: dict[int, tuple[str, str]] = {}
-    for row in rows:
-        day = row["start_at"].astimezone(zone(tz)).date()
-        key = (day, int(row["provider_id"]))
-        counts[key] = counts.get(key, 0) + 1
-        names[key[1]] = (row["provider"], row["provider_colour"])
-    events = []
-    for (day, provider_id), n in sorted(counts.items(), key=lambda item: (item[0][0], names[item[0][1]][0])):
-        name, colour = names[provider_id]
-        colour = colour if _HEX.match(str(colour or "")) else "#64748b"
-        events.append({
-            "id": f"day-{day.isoformat()}-{provider_id}",
-            "title": f"{name} · {n}",
-            "start": day.isoformat(),
-            "allDay": True,
-            "backgroundColor": colour,
-            "borderColor": colour,
-            "textColor": text_colour(colour),
-            "editable": False,
-            "extendedProps": {"day": day.isoformat(), "provider_id": provider_id, "count": n},
-        })
-    return events
-
-
-def closure_event(day: date, reason: str | None, window: tuple[time, time], *, all_day: bool = False) -> dict[str, Any]:
-    """A shaded band over the working rows of a closed day, for every provider (the whole
-    cell in the month grid, which draws only all-day background events)."""
-    if all_day:
-        start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
-    else:
-        start = datetime.combine(day, window[0]).isoformat(timespec="seconds")
-        end = datetime.combine(day, window[1]).isoformat(timespec="seconds")
-    return {
-        "id": f"closed-{day.isoformat()}",
-        "title": f"Clinic closed: {reason or 'closure'}",
-        "start": start,
-        "end": end,
-        "allDay": all_day,
-        "display": "background",
-        "backgroundColor": "rgba(100, 116, 139, 0.28)",
-        "classNames": ["cd-closed"],
-    }
-
-
-def time_off_event(provider_id: int, away: Interval, tz: str) -> dict[str, Any]:
-    return {
-        "id": f"away-{provider_id}-{away.start.isoformat()}",
-        "title": f"Away: {away.label}" if away.label else "Away",
-        "start": wall_clock(away.start, tz),
-        "end": wall_clock(away.end, tz),
-        "resourceId": str(provider_id),
-        "display": "background",
-        "backgroundColor": "rgba(245, 158, 11, 0.25)",
-        "classNames": ["cd-away"],
-    }
-
-
-def type_stripes_css(types: Iterable[VisitType]) -> str:
-    """A left stripe in each visit type's colour (colours are validated hex, never user text)."""
-    return "\n".join(
-        f".fc-event.cd-type-{int(t.id)} {{ border-left: 5px solid {t.colour} !important; }}"
-        for t in types
-        if _HEX.match(t.colour or "")
-    )
-
-
-def guess_type(minutes: int, types: Iterable[VisitType]) -> int | None:
-    """The visit type whose length is exactly the selected range, when just one fits."""
-    fitting = [t.id for t in types if t.duration_min == minutes]
-    return fitting[0] if len(fitting) == 1 else None
-
-
-def works_weekends(blocks: Iterable[Block]) -> bool:
-    """Whether the grids need Saturday and Sunday columns."""
-    return any(b.weekday >= 5 for b in blocks)
-
-
-# --- the component's answers ----------------------------------------------------------------
 
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
 
@@ -296,6 +163,14 @@ def search_from(day: date, tz: str, now: datetime) -> datetime:
 def local_start(day: date, at: time, tz: str) -> datetime:
     """The UTC instant of a clinic-local date and time typed in a form."""
     return datetime.combine(day, at.replace(second=0, microsecond=0), tzinfo=zone(tz)).astimezone(timezone.utc)
+
+
+def slot_label(start: datetime, tz: str) -> str:
+    local = start.astimezone(zone(tz))
+    return f"{local:%a %d %b, %H:%M}"
+
+
+# --- the component's answers ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -395,6 +270,12 @@ def booking_start(action: CalendarAction, window: tuple[time, time], tz: str) ->
     return action.start
 
 
+def guess_type(minutes: int, types: Iterable[VisitType]) -> int | None:
+    """The visit type whose length is exactly the selected range, when just one fits."""
+    fitting = [t.id for t in types if t.duration_min == minutes]
+    return fitting[0] if len(fitting) == 1 else None
+
+
 def type_for_range(action: CalendarAction, types: Iterable[VisitType]) -> int | None:
     """A dragged range longer than one slot says how long the visit is: the type of exactly that
     length, if only one fits. A plain click (one slot) or a whole day says nothing."""
@@ -402,8 +283,3 @@ def type_for_range(action: CalendarAction, types: Iterable[VisitType]) -> int | 
     if action.all_day or minutes is None or minutes <= SLOT_MINUTES:
         return None
     return guess_type(minutes, types)
-
-
-def slot_label(start: datetime, tz: str) -> str:
-    local = start.astimezone(zone(tz))
-    return f"{local:%a %d %b, %H:%M}"

@@ -92,3 +92,10 @@ class DuplicateDocument(ClinicError):
 
 class NoteLocked(ClinicError):
     default_message = "This note is signed: add an addendum instead."
+
+
+class StaleRecord(ClinicError):
+    """A shared record (a patient's intake, a draft note) was saved by someone else after this
+    user opened it: their save would silently undo that change, so it is refused."""
+
+    default_message = "changed by someone else since you opened it"

@@ -2,7 +2,9 @@
 long, the free gaps a walk-in could take, and which day the reminder calls are for.
 
 No clock and no database here: ``now``, the day's appointments, working hours and closures are
-passed in, so every rule is unit-tested with fixed times. Working hours are clinic-local
+passed in, so every rule is unit-tested with fixed times. The day's appointments are typed rows
+(``db.appointments.AppointmentRow``, or anything with the attributes of :class:`DayRow`), whose
+missing values are None. Working hours are clinic-local
 wall-clock blocks turned into instants day by day (``clinic.scheduling.block_instants``), so a
 daylight-saving day is handled like any other.
 """
@@ -10,12 +12,28 @@ daylight-saving day is handled like any other.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Final
+from typing import Final, Protocol
 
 from clinic.scheduling import BLOCKING, Block, Interval, allowed_moves, block_instants
+
+
+class DayRow(Protocol):
+    """What the rules here read of one appointment of the day (``db.appointments.AppointmentRow``)."""
+
+    id: int
+    status: str
+    patient: str
+    provider: str
+    visit_type: str
+    start_at: datetime
+    busy_until: datetime
+    arrived_at: datetime | None
+    started_at: datetime | None
+    reminder_outcome: str | None
+
 
 # --- one-click actions on the Today page --------------------------------------------------------
 
@@ -80,16 +98,6 @@ def is_finished(status: str) -> bool:
 # --- who is waiting ----------------------------------------------------------------------------
 
 
-def _missing(value: Any) -> bool:
-    # None, NaN and pandas' NaT (which is not equal to itself) all mean "no value".
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except (TypeError, ValueError):
-        return False
-
-
 def waiting_minutes(arrived_at: datetime, now: datetime) -> int:
     """Whole minutes since arrival (never negative: a clock a little ahead shows 0)."""
     return max(0, math.floor((now - arrived_at) / timedelta(minutes=1)))
@@ -123,19 +131,14 @@ class Waiting:
         return self.minutes >= LONG_WAIT_MIN
 
 
-def waiting_room(rows: Iterable[Mapping[str, Any]], now: datetime) -> list[Waiting]:
-    """Checked-in patients not yet taken in, longest wait first.
-
-    ``rows`` are the day's appointments as mappings with id, status, patient, provider,
-    visit_type, start_at, arrived_at and started_at (missing values may be None or NaT).
-    """
+def waiting_room(rows: Iterable[DayRow], now: datetime) -> list[Waiting]:
+    """Checked-in patients not yet taken in (no ``started_at``), longest wait first."""
     found = []
     for row in rows:
-        if row["status"] != "checked_in" or not _missing(row.get("started_at")) or _missing(row.get("arrived_at")):
+        if row.status != "checked_in" or row.started_at is not None or row.arrived_at is None:
             continue
-        arrived = row["arrived_at"]
-        found.append(Waiting(int(row["id"]), row["patient"], row["provider"], row["visit_type"], row["start_at"],
-                             arrived, waiting_minutes(arrived, now)))
+        found.append(Waiting(row.id, row.patient, row.provider, row.visit_type, row.start_at, row.arrived_at,
+                             waiting_minutes(row.arrived_at, now)))
     found.sort(key=lambda w: (w.arrived_at, w.start_at))
     return found
 
@@ -149,15 +152,15 @@ class DayCounts:
     no_show: int
 
 
-def day_counts(rows: Iterable[Mapping[str, Any]]) -> DayCounts:
+def day_counts(rows: Iterable[DayRow]) -> DayCounts:
     """The tiles of the Today page: counted from the day's (not cancelled) appointments."""
     to_arrive = waiting = with_provider = completed = no_show = 0
     for row in rows:
-        status = row["status"]
+        status = row.status
         if status in ("scheduled", "confirmed"):
             to_arrive += 1
         elif status == "checked_in":
-            if _missing(row.get("started_at")):
+            if row.started_at is None:
                 waiting += 1
             else:
                 with_provider += 1
@@ -229,9 +232,9 @@ def bookable_gaps(
     return [g for g in gaps if g.minutes >= min_minutes]
 
 
-def busy_intervals(rows: Iterable[Mapping[str, Any]]) -> list[Interval]:
+def busy_intervals(rows: Iterable[DayRow]) -> list[Interval]:
     """[start, busy_until) of the appointments that hold their time (cancelled and no-show free it)."""
-    return [Interval(row["start_at"], row["busy_until"]) for row in rows if row["status"] in BLOCKING]
+    return [Interval(row.start_at, row.busy_until) for row in rows if row.status in BLOCKING]
 
 
 # --- reminder calls ----------------------------------------------------------------------------
@@ -284,19 +287,19 @@ class ReminderCounts:
     wants_reschedule: int
 
 
-def reminder_counts(rows: Iterable[Mapping[str, Any]]) -> ReminderCounts:
+def reminder_counts(rows: Iterable[DayRow]) -> ReminderCounts:
     """Counts for the reminder list: confirmed (by the call or earlier), not reached (left a
     message or no answer), wants to reschedule, and still to call (scheduled, nobody tried yet)."""
     to_call = confirmed = not_reached = wants = 0
     for row in rows:
-        outcome = None if _missing(row.get("reminder_outcome")) else row["reminder_outcome"]
-        if row["status"] == "confirmed":
+        outcome = row.reminder_outcome
+        if row.status == "confirmed":
             confirmed += 1
         elif outcome in NOT_REACHED:
             not_reached += 1
         elif outcome == "wants_reschedule":
             wants += 1
-        elif row["status"] == "scheduled":
+        elif row.status == "scheduled":
             to_call += 1
     return ReminderCounts(to_call, confirmed, not_reached, wants)
 
@@ -313,9 +316,9 @@ WEEKDAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def parse_days(text: str | None) -> list[int]:
     """The stored preferred days ("0,2,4") as weekday numbers; empty means any day."""
-    if _missing(text) or not str(text).strip():
+    if not text or not text.strip():
         return []
-    return sorted({int(part) for part in str(text).split(",") if part.strip().isdigit() and int(part) <= 6})
+    return sorted({int(part) for part in text.split(",") if part.strip().isdigit() and int(part) <= 6})
 
 
 def days_label(text: str | None) -> str:

@@ -94,7 +94,6 @@ LANGUAGES = ("English", "Spanish", "Chinese", "Haitian Creole", "Russian", "Beng
              "French", "Polish", "Italian", "Other")
 CONTACT_CHANNELS = ("phone", "sms", "email", "letter")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
-PAYER_KINDS = ("commercial", "medicare", "medicaid", "self_pay")
 US_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
              "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP").split()
 MEMBER_ID_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,24}$")

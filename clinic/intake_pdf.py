@@ -5,28 +5,24 @@ form) and goes out as PDF bytes built with fpdf2. No streamlit, no duckdb. US Le
 black and white friendly; the sections follow the intake screen (identity, contact, emergency
 contact, insurance, clinical intake, consents) so staff can type a paper form in top to bottom.
 
-Text on paper: as for the day sheet (see :mod:`clinic.daysheet`), the built-in Helvetica knows
-only Windows-1252. No TrueType font with wide coverage ships with the installed packages, so by
-default a character outside that encoding loses its accent (č → c) or prints as "?" — a form
-never fails to print because of a name typed in another script. Pass ``font=``/``bold_font=``
-(Unicode TrueType files) to print every character as typed. Check boxes and rules are drawn, not
-typed, so they need no font glyphs.
+Header, footer, fonts and text cleaning come from :class:`clinic.printing.ClinicPDF`: by default
+the built-in Helvetica, where a character outside Windows-1252 loses its accent (č → c) or prints
+as "?", so a form never fails to print because of a name typed in another script; with
+``font=``/``bold_font=`` (Unicode TrueType files) every character the font has is printed as typed.
+Check boxes and rules are drawn, not typed, so they need no font glyphs.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from fpdf import FPDF
-
-from clinic.daysheet import printable
 from clinic.intake import display_phone
+from clinic.printing import GREY, INK, MARGIN, ClinicPDF
 
 # Labels of the fixed choices, shared with the intake screen.
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Unknown"}
@@ -39,12 +35,8 @@ PRIVACY_TEXT = ("I acknowledge that I have received the clinic's Notice of Priva
 FINANCIAL_TEXT = ("I have read the clinic's financial policy. I understand that I am responsible for charges my "
                   "insurance does not pay, and I authorise the clinic to bill my insurance on my behalf.")
 
-# US Letter, half-inch margins: 190.5 mm of usable width.
-_MARGIN = 12.7
 _GAP = 4.0
 _ROW_H = 13.0
-_INK = (17, 24, 39)
-_GREY = (100, 108, 120)
 _RULE = (150, 156, 166)
 _BAND = (226, 230, 236)
 _SINGLE_LINE_LIMIT = 300  # characters looked at for a one-line field (they are at most 200 when valid)
@@ -98,11 +90,6 @@ def filename(patient: Mapping[str, Any] | None) -> str:
     return f"intake-form-{mrn}.pdf"
 
 
-def _unicode_clean(text: str) -> str:
-    """With a Unicode font: keep every character, drop only control and format characters."""
-    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch == "\n")
-
-
 # --- the PDF ---------------------------------------------------------------------------------
 
 
@@ -126,95 +113,60 @@ class _Choice:
     share: float = 1.0
 
 
-class _IntakePDF(FPDF):
+class _IntakePDF(ClinicPDF):
+    header_gap = 5.0
+
     def __init__(self, *, title: str, subtitle: str, clinic_name: str, printed_at: datetime | None,
-                 patient_line: str | None, family: str, clean: Callable[[str], str]) -> None:
-        super().__init__(orientation="P", unit="mm", format="letter")
-        self.title_text = title
+                 patient_line: str | None, font: Path | None, bold_font: Path | None) -> None:
+        super().__init__(clinic_name=clinic_name, title=title,
+                         stamp=None if printed_at is None else f"Printed {printed_at:%m/%d/%Y %H:%M}",
+                         font=font, bold_font=bold_font)
         self.subtitle = subtitle
-        self.clinic_name = clinic_name
-        self.printed_at = printed_at
         self.patient_line = patient_line
-        self.family = family
-        self.clean = clean
-        self.set_margins(_MARGIN, _MARGIN, _MARGIN)
-        self.set_auto_page_break(True, margin=16)
-        self.alias_nb_pages()
 
-    @property
-    def content_width(self) -> float:
-        return self.w - 2 * _MARGIN
-
-    # -- page furniture --
-
-    def header(self) -> None:
-        self.set_text_color(*_GREY)
-        self.set_font(self.family, "", 8.5)
-        self.cell(0, 4, self.clean(self.clinic_name), new_x="LMARGIN", new_y="TOP")
-        if self.printed_at is not None:
-            self.cell(0, 4, f"Printed {self.printed_at:%m/%d/%Y %H:%M}", align="R", new_x="LMARGIN", new_y="NEXT")
-        else:
-            self.ln(4)
-        self.set_text_color(*_INK)
-        self.set_font(self.family, "B", 16)
-        self.cell(0, 9, self.clean(self.title_text), new_x="LMARGIN", new_y="NEXT")
+    def subheader(self) -> None:
+        """Page 1: how to fill the form in. Later pages: whose form it is, or room to write it."""
         self.set_font(self.family, "", 9.5)
         if self.page_no() == 1:
-            self.set_text_color(*_GREY)
+            self.set_text_color(*GREY)
             self.cell(0, 5, self.clean(self.subtitle), new_x="LMARGIN", new_y="NEXT")
         elif self.patient_line:
             self.cell(0, 5, self.clean(self.patient_line), new_x="LMARGIN", new_y="NEXT")
         else:
             # A blank form's later pages: room to write who the page belongs to.
             y = self.get_y()
-            self.set_text_color(*_GREY)
+            self.set_text_color(*GREY)
             self.cell(24, 5, "Patient name")
-            self.set_x(_MARGIN + 120)
+            self.set_x(MARGIN + 120)
             self.cell(24, 5, "Date of birth")
             self.set_draw_color(*_RULE)
             self.set_line_width(0.2)
-            self.line(_MARGIN + 24, y + 4.5, _MARGIN + 116, y + 4.5)
-            self.line(_MARGIN + 144, y + 4.5, self.w - _MARGIN, y + 4.5)
+            self.line(MARGIN + 24, y + 4.5, MARGIN + 116, y + 4.5)
+            self.line(MARGIN + 144, y + 4.5, self.w - MARGIN, y + 4.5)
             self.set_y(y + 5)
-        self.set_text_color(*_INK)
-        self.set_draw_color(*_INK)
-        self.set_line_width(0.4)
-        self.line(_MARGIN, self.get_y() + 1.5, self.w - _MARGIN, self.get_y() + 1.5)
-        self.ln(5)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_text_color(*_GREY)
-        self.set_font(self.family, "", 8)
-        self.cell(0, 4, "Confidential: contains patient information.", new_x="LMARGIN", new_y="TOP")
-        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
 
     # -- building blocks --
-
-    def ensure_room(self, height: float) -> None:
-        if self.get_y() + height > self.page_break_trigger:
-            self.add_page()
 
     def section(self, title: str, note: str = "", *, keep_with: float = _ROW_H) -> None:
         """A grey band with the section's title, kept on one page with the next ``keep_with`` mm."""
         self.ensure_room(9 + keep_with)
         y = self.get_y()
         self.set_fill_color(*_BAND)
-        self.rect(_MARGIN, y, self.content_width, 6.5, style="F")
-        self.set_xy(_MARGIN + 2, y + 0.6)
-        self.set_text_color(*_INK)
+        self.rect(MARGIN, y, self.content_width, 6.5, style="F")
+        self.set_xy(MARGIN + 2, y + 0.6)
+        self.set_text_color(*INK)
         self.set_font(self.family, "B", 11)
         self.cell(self.get_string_width(title) + 3, 5.4, title)
         if note:
             self.set_font(self.family, "", 8)
-            self.set_text_color(*_GREY)
+            self.set_text_color(*GREY)
             self.cell(0, 5.4, self.clean(note))
         self.set_y(y + 9)
 
     def subheading(self, title: str) -> None:
         self.ensure_room(6 + _ROW_H)
         self.set_font(self.family, "B", 9.5)
-        self.set_text_color(*_INK)
+        self.set_text_color(*INK)
         self.cell(0, 5, title, new_x="LMARGIN", new_y="NEXT")
         self.ln(0.5)
 
@@ -223,7 +175,7 @@ class _IntakePDF(FPDF):
         y = self.get_y()
         total = sum(item.share for item in items)
         usable = self.content_width - _GAP * (len(items) - 1)
-        x = _MARGIN
+        x = MARGIN
         for item in items:
             width = usable * item.share / total
             if isinstance(item, _Field):
@@ -231,19 +183,19 @@ class _IntakePDF(FPDF):
             elif isinstance(item, _Choice):
                 self._choice(x, y, width, item)
             x += width + _GAP
-        self.set_xy(_MARGIN, y + _ROW_H)
+        self.set_xy(MARGIN, y + _ROW_H)
 
     def _label(self, x: float, y: float, width: float, label: str) -> None:
         self.set_xy(x, y)
         self.set_font(self.family, "", 7.5)
-        self.set_text_color(*_GREY)
+        self.set_text_color(*GREY)
         self.cell(width, 3.6, self.fit(label, width))
 
     def _field(self, x: float, y: float, width: float, field: _Field) -> None:
         self._label(x, y, width, field.label)
         self.set_xy(x, y + 4.0)
         self.set_font(self.family, "", 10.5)
-        self.set_text_color(*_INK)
+        self.set_text_color(*INK)
         value = " ".join(self.clean(field.value[:_SINGLE_LINE_LIMIT]).split())
         self.cell(width, 6, self.fit(value, width))
         self.set_draw_color(*_RULE)
@@ -253,11 +205,11 @@ class _IntakePDF(FPDF):
     def _choice(self, x: float, y: float, width: float, choice: _Choice) -> None:
         self._label(x, y, width, choice.label)
         self.set_font(self.family, "", 9.5)
-        self.set_text_color(*_INK)
+        self.set_text_color(*INK)
         box = 3.4
         cx, top = x, y + 5.2
         for key, label in choice.options:
-            self.set_draw_color(*_INK)
+            self.set_draw_color(*INK)
             self.set_line_width(0.3)
             self.rect(cx, top, box, box)
             if choice.selected is not None and key == choice.selected:
@@ -284,49 +236,41 @@ class _IntakePDF(FPDF):
         height = count * _BOX_LINE_H
         self.ensure_room(4.5 + height + 3)
         y = self.get_y()
-        self._label(_MARGIN, y, width, label)
+        self._label(MARGIN, y, width, label)
         top = y + 4.2
         self.set_draw_color(*_RULE)
         self.set_line_width(0.25)
-        self.rect(_MARGIN, top, width, height)
+        self.rect(MARGIN, top, width, height)
         self.set_draw_color(*_BAND)
         for n in range(1, count):  # faint writing lines; the text sits on them
-            self.line(_MARGIN + 2, top + n * _BOX_LINE_H, _MARGIN + width - 2, top + n * _BOX_LINE_H)
+            self.line(MARGIN + 2, top + n * _BOX_LINE_H, MARGIN + width - 2, top + n * _BOX_LINE_H)
         self.set_font(self.family, "", 10)
-        self.set_text_color(*_INK)
+        self.set_text_color(*INK)
         for n, line in enumerate(lines):
-            self.set_xy(_MARGIN + 2, top + n * _BOX_LINE_H + 1.6)
+            self.set_xy(MARGIN + 2, top + n * _BOX_LINE_H + 1.6)
             self.cell(width - 4, _BOX_LINE_H - 2, line)
-        self.set_xy(_MARGIN, top + height + 3)
+        self.set_xy(MARGIN, top + height + 3)
 
     def paragraph(self, text: str) -> None:
         self.set_font(self.family, "", 9)
-        self.set_text_color(*_INK)
+        self.set_text_color(*INK)
         self.multi_cell(0, 4.3, self.clean(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def signature_row(self, left: str, right: str = "Date") -> None:
         self.ensure_room(14)
         y = self.get_y() + 8
-        self.set_draw_color(*_INK)
+        self.set_draw_color(*INK)
         self.set_line_width(0.3)
-        self.line(_MARGIN, y, _MARGIN + 120, y)
-        self.line(_MARGIN + 130, y, self.w - _MARGIN, y)
+        self.line(MARGIN, y, MARGIN + 120, y)
+        self.line(MARGIN + 130, y, self.w - MARGIN, y)
         self.set_font(self.family, "", 7.5)
-        self.set_text_color(*_GREY)
-        self.set_xy(_MARGIN, y + 0.6)
+        self.set_text_color(*GREY)
+        self.set_xy(MARGIN, y + 0.6)
         self.cell(120, 3.6, left)
-        self.set_xy(_MARGIN + 130, y + 0.6)
+        self.set_xy(MARGIN + 130, y + 0.6)
         self.cell(40, 3.6, right)
-        self.set_xy(_MARGIN, y + 6)
-
-    def fit(self, text: str, width: float) -> str:
-        """``text`` cut (with "...") to fit ``width`` in the current font."""
-        if self.get_string_width(text) <= width - 0.5:
-            return text
-        while text and self.get_string_width(text + "...") > width - 0.5:
-            text = text[:-1]
-        return text + "..."
+        self.set_xy(MARGIN, y + 6)
 
 
 def _plan(patient: Mapping[str, Any] | None, rank: int) -> Mapping[str, Any]:
@@ -344,11 +288,6 @@ def build_pdf(patient: Mapping[str, Any] | None = None, *, clinic_name: str, pri
     def v(key: str) -> str:
         return _text(p.get(key))
 
-    if font is not None:
-        family, clean = "intake", _unicode_clean
-    else:
-        family, clean = "helvetica", (lambda s: "\n".join(printable(line) for line in s.split("\n")))
-
     name = full_name(patient)
     if filled:
         title = "Patient details: please check"
@@ -361,15 +300,7 @@ def build_pdf(patient: Mapping[str, Any] | None = None, *, clinic_name: str, pri
         patient_line = None
 
     pdf = _IntakePDF(title=title, subtitle=subtitle, clinic_name=clinic_name, printed_at=printed_at,
-                     patient_line=patient_line, family=family, clean=clean)
-    if font is not None:
-        pdf.add_font(family, "", str(font))
-        pdf.add_font(family, "B", str(bold_font or font))
-    else:
-        pdf.core_fonts_encoding = "cp1252"
-    pdf.set_title(clean(title))
-    pdf.set_author(clean(clinic_name))
-    pdf.set_creator("ClinicDesk")
+                     patient_line=patient_line, font=font, bold_font=bold_font)
     pdf.add_page()
 
     pdf.section("Identity", "Legal name as on your ID or insurance card")
@@ -421,4 +352,4 @@ def build_pdf(patient: Mapping[str, Any] | None = None, *, clinic_name: str, pri
              _Field("Date signed", _date_text(p.get("financial_policy_on")), 1), _Space(2)])
     pdf.signature_row("Signature of patient (or parent / legal guardian)")
     pdf.signature_row("Printed name of the person signing, if not the patient", "Relationship to patient")
-    return bytes(pdf.output())
+    return pdf.to_bytes()

@@ -29,6 +29,21 @@ STATUS_LABELS: Final = {
     "cancelled": "Cancelled",
 }
 
+# Badge colour (a Streamlit colour name) of each status, wherever a status is shown.
+STATUS_COLOURS: Final = {
+    "scheduled": "gray",
+    "confirmed": "blue",
+    "checked_in": "orange",
+    "completed": "green",
+    "no_show": "red",
+    "cancelled": "gray",
+}
+
+# Attendance: the statuses that record what happened on the day (the patient came, was seen, or
+# did not come). They cannot be set ahead of the day, and the Today page and the calendar offer
+# them only then. The ONE definition.
+ON_THE_DAY: Final = frozenset({"checked_in", "completed", "no_show"})
+
 # The one table of allowed moves. A no-show marked by mistake can be undone by checking the
 # patient in (they arrived late); completed and cancelled are final (book again instead).
 TRANSITIONS: Final[dict[str, frozenset[str]]] = {

@@ -16,24 +16,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from clinic import daysheet, ics
+from clinic import daysheet, ics, printing
 from clinic.errors import NotFound
 from clinic.timeutil import to_local
 from db import Connection, appointments, providers, settings, visit_types
 
-# Unicode fonts for printed PDFs. Without them a PDF falls back to the built-in Helvetica and
-# reduces characters it cannot print (see clinic/daysheet.py).
-FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
-# DejaVu Sans (free licence: assets/fonts/LICENSE-DejaVu.txt) covers Latin, Greek and Cyrillic.
-FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
-FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
-
-
 def pdf_fonts() -> dict[str, Path]:
-    """``font``/``bold_font`` arguments for the PDF builders: the Unicode pair in assets/fonts, if any."""
-    if not FONT_REGULAR.is_file():
-        return {}
-    return {"font": FONT_REGULAR, "bold_font": FONT_BOLD if FONT_BOLD.is_file() else FONT_REGULAR}
+    """``font``/``bold_font`` arguments for the PDF builders: the Unicode pair in assets/fonts, if
+    any (found by clinic/printing.py, which says what happens without them)."""
+    return printing.bundled_fonts()
 
 
 def day_sheet_pdf_button(sheet: daysheet.DaySheet, *, key: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -20,10 +19,12 @@ import streamlit as st
 from clinic import intake
 from clinic.intake_pdf import CONTACT_LABELS, RELATIONSHIP_LABELS, SEX_LABELS
 from components import forms
-from components.downloads import FONT_BOLD, FONT_REGULAR
+from db.patients import PatientRecord
 from db.payers import KIND_LABELS, Payer
 
 FORM = "intake"
+STALE = "stale"  # the error key of a save refused because someone else saved first (shown above the form)
+_VERSION = "_intake_version"
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
 NO_PAYER = 0
 
@@ -45,7 +46,7 @@ def key(field: str) -> str:
 
 
 def field_label(field: str) -> str:
-    """How a field (or an error key, or a changed-field name from db.patients.update) is named on screen."""
+    """How a field (or an error key, or a changed-field name from db.patient_intake.update) is named on screen."""
     if field in ("insurance1", "insurance2"):
         return PLAN_LABELS[int(field[-1])]
     if field.startswith("insurance") and "." in field:
@@ -63,34 +64,51 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def widget_values(record: Mapping[str, Any] | None, region: str) -> dict[str, Any]:
+def widget_values(record: PatientRecord | None, region: str) -> dict[str, Any]:
     """Widget values showing ``record`` (as ``db.patients.get_full`` returns it), or a blank form."""
-    r: Mapping[str, Any] = record or {}
-    values: dict[str, Any] = {key(f): _text(r.get(f)) for f in _TEXT_FIELDS}
-    values.update({key(f): intake.display_phone(r.get(f), region) for f in _PHONE_FIELDS})
-    values[key("date_of_birth")] = r.get("date_of_birth")
-    values[key("sex")] = r.get("sex") if r.get("sex") in intake.SEXES else None
-    values[key("preferred_language")] = r.get("preferred_language") or None
-    values[key("state")] = r.get("state") or None
-    values[key("preferred_contact")] = r.get("preferred_contact") if r.get("preferred_contact") in intake.CONTACT_CHANNELS else "phone"
-    values[key("consent_sms")] = bool(r.get("consent_sms"))
-    values[key("consent_email")] = bool(r.get("consent_email"))
-    for field, box in _CONSENTS.items():
-        values[key(field)] = r.get(field)
-        values[key(box)] = r.get(field) is not None
+    if record is None:
+        values: dict[str, Any] = {key(f): "" for f in _TEXT_FIELDS + _PHONE_FIELDS}
+        values.update({key("date_of_birth"): None, key("sex"): None, key("preferred_language"): None,
+                       key("state"): None, key("preferred_contact"): "phone", key("consent_sms"): False,
+                       key("consent_email"): False})
+        for field, box in _CONSENTS.items():
+            values[key(field)] = None
+            values[key(box)] = False
+    else:
+        values = {key(f): _text(getattr(record, f)) for f in _TEXT_FIELDS}
+        values.update({key(f): intake.display_phone(getattr(record, f), region) for f in _PHONE_FIELDS})
+        values[key("date_of_birth")] = record.date_of_birth
+        values[key("sex")] = record.sex if record.sex in intake.SEXES else None
+        values[key("preferred_language")] = record.preferred_language or None
+        values[key("state")] = record.state or None
+        contact = record.preferred_contact
+        values[key("preferred_contact")] = contact if contact in intake.CONTACT_CHANNELS else "phone"
+        values[key("consent_sms")] = bool(record.consent_sms)
+        values[key("consent_email")] = bool(record.consent_email)
+        for field, box in _CONSENTS.items():
+            values[key(field)] = getattr(record, field)
+            values[key(box)] = getattr(record, field) is not None
     for rank in (1, 2):
-        plan = r.get(f"insurance{rank}") or {}
-        values[key(f"insurance{rank}.payer_id")] = int(plan["payer_id"]) if plan.get("payer_id") else NO_PAYER
+        plan = record.plan(rank) if record is not None else None
+        values[key(f"insurance{rank}.payer_id")] = plan.payer_id if plan else NO_PAYER
         for name in _PLAN_TEXT:
-            values[key(f"insurance{rank}.{name}")] = _text(plan.get(name))
-        values[key(f"insurance{rank}.subscriber_relationship")] = plan.get("subscriber_relationship") or "self"
+            values[key(f"insurance{rank}.{name}")] = _text(getattr(plan, name)) if plan else ""
+        relationship = plan.subscriber_relationship if plan else None
+        values[key(f"insurance{rank}.subscriber_relationship")] = relationship or "self"
     return values
 
 
-def load(record: Mapping[str, Any] | None, region: str) -> None:
-    """Show ``record`` (or a blank form) in the widgets. Call before they are drawn, or in a callback."""
+def load(record: PatientRecord | None, region: str) -> None:
+    """Show ``record`` (or a blank form) in the widgets, and remember the version shown: a save
+    carries it (:func:`seen_version`). Call before the widgets are drawn, or in a callback."""
     st.session_state.update(widget_values(record, region))
+    st.session_state[_VERSION] = record.version if record is not None else None
     forms.clear_errors(FORM)
+
+
+def seen_version() -> int | None:
+    """The version of the record the form was loaded with (None for a new patient)."""
+    return st.session_state.get(_VERSION)
 
 
 def collect(today: date) -> dict[str, Any]:
@@ -113,13 +131,6 @@ def collect(today: date) -> dict[str, Any]:
         plan["subscriber_relationship"] = s.get(key(f"insurance{rank}.subscriber_relationship")) or "self"
         form[f"insurance{rank}"] = plan
     return form
-
-
-def pdf_fonts() -> dict[str, Path]:
-    """The optional Unicode TrueType pair a clinic may drop in assets/fonts (the day sheet uses it too)."""
-    if not FONT_REGULAR.is_file():
-        return {}
-    return {"font": FONT_REGULAR, "bold_font": FONT_BOLD if FONT_BOLD.is_file() else FONT_REGULAR}
 
 
 # --- drawing -----------------------------------------------------------------------------------
@@ -293,7 +304,7 @@ def draw(*, today: date, payers: Mapping[int, str], submit_label: str, on_submit
         _consents(today)
         st.divider()
         errors = forms.errors_for(FORM)
-        fields = [field_label(f) for f in errors if f]
+        fields = [field_label(f) for f in errors if f and f != STALE]
         if fields:
             st.error(f"Nothing was saved. Please correct: {', '.join(fields)}.", icon=":material/error:")
         forms.form_error(FORM)

@@ -58,14 +58,6 @@ def connect(path: str | Path) -> Connection:
     return conn
 
 
-def connect_memory() -> Connection:
-    """An in-memory database with the full schema: for quick experiments and a few tests."""
-    conn = duckdb.connect(":memory:")
-    conn.execute("SET GLOBAL TimeZone = 'UTC'")
-    migrate(conn)
-    return conn
-
-
 def migration_files() -> list[tuple[int, str, Path]]:
     """(version, name, path) for every ``NNN_name.sql`` file, in order."""
     found = []

@@ -1,17 +1,47 @@
 """When providers can be booked: weekly hours, dated time off, clinic closures, public holidays,
 and the booking rules' settings. Admin pages edit these; booking reads them in its transaction.
+
+Every write re-reads the acting account first (``db.actors.acting``, action ``schedule.manage``),
+checks its input through ``clinic.hours``, and writes its audit row in the same transaction.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
 from clinic import closures as holiday_rules
+from clinic import hours as hour_rules
+from clinic import timeutil
 from clinic.errors import NotFound, ValidationError
 from clinic.scheduling import Block, Interval, Rules
-from db import Connection, atomic, audit, read, read_df, settings
+from db import Connection, atomic, audit, read, settings
+from db.actors import acting
 
 RULE_DEFAULTS = {"min_notice_min": 0, "max_days_ahead": 180, "late_cancel_hours": 24, "reminder_days_ahead": 1}
+ACTION = "schedule.manage"
+
+
+@dataclass(frozen=True)
+class TimeOff:
+    """One stretch of a provider's time off, as the admin's list shows and removes it."""
+
+    id: int
+    provider_id: int
+    provider: str
+    start_at: datetime
+    end_at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A day the clinic is closed besides the public holidays."""
+
+    id: int
+    day: date
+    reason: str | None
 
 
 # --- rules ----------------------------------------------------------------------------------
@@ -30,29 +60,15 @@ def reminder_days_ahead(conn: Connection) -> int:
     return int(settings.get_all(conn).get("reminder_days_ahead", RULE_DEFAULTS["reminder_days_ahead"]))
 
 
-def save_rules(conn: Connection, values: dict[str, int], *, by) -> None:
-    errors = {}
-    limits = {"min_notice_min": (0, 10080), "max_days_ahead": (1, 730), "late_cancel_hours": (0, 168),
-              "reminder_days_ahead": (1, 14)}
-    clean = {}
-    for key, (low, high) in limits.items():
-        if key not in values:
-            continue
-        try:
-            number = int(values[key])
-        except (TypeError, ValueError):
-            errors[key] = "Enter a whole number."
-            continue
-        if not low <= number <= high:
-            errors[key] = f"Enter a number from {low} to {high}."
-        clean[key] = str(number)
-    if errors:
-        raise ValidationError(errors)
+def save_rules(conn: Connection, values: dict[str, int], *, by: Any) -> None:
+    """Save the booking-rule settings given (see ``clinic.hours.RULE_LIMITS``); none if one is wrong."""
+    clean = {key: str(number) for key, number in hour_rules.check_rules(values).items()}
 
     def write(cur: Connection) -> None:
+        actor = acting(cur, by, ACTION)
         for key, value in clean.items():
             settings.set_value(cur, key, value)
-        audit.record(cur, by, "settings.booking_rules", "settings", None, detail=clean)
+        audit.record(cur, actor, "settings.booking_rules", "settings", None, detail=clean)
 
     atomic(conn, write)
 
@@ -78,39 +94,27 @@ def hours_by_provider(conn: Connection) -> dict[int, list[Block]]:
     return found
 
 
-def validate_blocks(blocks: list[Block]) -> None:
-    errors = {}
-    for b in blocks:
-        if not 0 <= b.weekday <= 6:
-            errors["weekday"] = "Choose a weekday."
-        if b.end <= b.start:
-            errors["end"] = "A block must end after it starts."
-    by_day: dict[int, list[Block]] = {}
-    for b in blocks:
-        by_day.setdefault(b.weekday, []).append(b)
-    for day_blocks in by_day.values():
-        day_blocks.sort(key=lambda b: b.start)
-        for a, b in zip(day_blocks, day_blocks[1:]):
-            if b.start < a.end:
-                errors["start"] = "Two blocks on the same day overlap."
-    if errors:
-        raise ValidationError(errors)
+def _require_provider(cur: Connection, provider_id: int | None) -> None:
+    if provider_id is None:
+        raise ValidationError({"provider": "Choose a provider."})
+    if cur.execute("SELECT 1 FROM providers WHERE id = ?", [provider_id]).fetchone() is None:
+        raise NotFound("That provider does not exist.")
 
 
-def set_hours(conn: Connection, provider_id: int, blocks: list[Block], *, by) -> None:
+def set_hours(conn: Connection, provider_id: int, blocks: list[Block], *, by: Any) -> None:
     """Replace a provider's weekly hours. Existing appointments are kept as they are."""
-    validate_blocks(blocks)
+    blocks = hour_rules.check_blocks(blocks)
 
     def write(cur: Connection) -> None:
-        if cur.execute("SELECT 1 FROM providers WHERE id = ?", [provider_id]).fetchone() is None:
-            raise NotFound("That provider does not exist.")
+        actor = acting(cur, by, ACTION)
+        _require_provider(cur, provider_id)
         cur.execute("DELETE FROM provider_hours WHERE provider_id = ?", [provider_id])
         for b in blocks:
             cur.execute(
                 "INSERT INTO provider_hours (provider_id, weekday, start_time, end_time) VALUES (?, ?, ?, ?)",
                 [provider_id, b.weekday, b.start, b.end],
             )
-        audit.record(cur, by, "provider.set_hours", "provider", provider_id,
+        audit.record(cur, actor, "provider.set_hours", "provider", provider_id,
                      detail=[[b.weekday, str(b.start), str(b.end)] for b in blocks])
 
     atomic(conn, write)
@@ -129,40 +133,68 @@ def time_off_between(conn: Connection, provider_id: int, start: datetime, end: d
     return [Interval(s, e, r) for s, e, r in rows]
 
 
-def list_time_off(conn: Connection, *, from_day: datetime | None = None):
-    return read_df(
+def time_off_by_provider(
+    conn: Connection, start: datetime, end: datetime, provider_ids: list[int] | None = None
+) -> dict[int, list[Interval]]:
+    """Time off overlapping [start, end) for every provider (or those given), in ONE query:
+    screens that show many providers must not read it provider by provider."""
+    rows = read(
         conn,
-        "SELECT t.id, pr.name AS provider, t.start_at, t.end_at, t.reason FROM provider_time_off t"
+        "SELECT provider_id, start_at, end_at, reason FROM provider_time_off"
+        " WHERE start_at < $end AND end_at > $start"
+        " AND ($ids IS NULL OR list_contains($ids, provider_id)) ORDER BY provider_id, start_at",
+        {"start": start, "end": end, "ids": provider_ids},
+    )
+    found: dict[int, list[Interval]] = {}
+    for provider_id, s, e, r in rows:
+        found.setdefault(provider_id, []).append(Interval(s, e, r))
+    return found
+
+
+def list_time_off(conn: Connection, *, from_day: datetime | None = None) -> list[TimeOff]:
+    """Time off not over by ``from_day`` (all of it when None), in start order, with provider names."""
+    rows = read(
+        conn,
+        "SELECT t.id, t.provider_id, pr.name, t.start_at, t.end_at, t.reason FROM provider_time_off t"
         " JOIN providers pr ON pr.id = t.provider_id"
-        " WHERE ($from IS NULL OR t.end_at >= $from) ORDER BY t.start_at",
+        " WHERE ($from IS NULL OR t.end_at >= $from) ORDER BY t.start_at, t.id",
         {"from": from_day},
     )
+    return [TimeOff(*r) for r in rows]
 
 
-def add_time_off(conn: Connection, provider_id: int, start: datetime, end: datetime, reason: str, *, by) -> int:
-    if end <= start:
-        raise ValidationError({"end": "Time off must end after it starts."})
-    reason = " ".join((reason or "").split())[:200]
+def add_time_off(
+    conn: Connection, provider_id: int | None, start: datetime, end: datetime, reason: str | None, *, by: Any,
+    now: datetime | None = None,
+) -> int:
+    """Record time off for a provider and return its id; booked appointments in it are kept.
+
+    Refused when it is already over at ``now`` (the clinic clock by default) or ends before it starts.
+    """
+    reason = hour_rules.check_time_off(start, end, reason, now=now or timeutil.now_utc())
 
     def write(cur: Connection) -> int:
+        actor = acting(cur, by, ACTION)
+        _require_provider(cur, provider_id)
         (new_id,) = cur.execute(
             "INSERT INTO provider_time_off (provider_id, start_at, end_at, reason) VALUES (?, ?, ?, ?) RETURNING id",
             [provider_id, start, end, reason or None],
         ).fetchone()
-        audit.record(cur, by, "provider.time_off.add", "provider", provider_id,
+        audit.record(cur, actor, "provider.time_off.add", "provider", provider_id,
                      detail={"start": start.isoformat(), "end": end.isoformat(), "reason": reason})
         return new_id
 
     return atomic(conn, write)
 
 
-def remove_time_off(conn: Connection, time_off_id: int, *, by) -> None:
+def remove_time_off(conn: Connection, time_off_id: int, *, by: Any) -> None:
     def write(cur: Connection) -> None:
+        actor = acting(cur, by, ACTION)
         row = cur.execute("SELECT provider_id FROM provider_time_off WHERE id = ?", [time_off_id]).fetchone()
         if row is None:
             raise NotFound("That time off no longer exists.")
         cur.execute("DELETE FROM provider_time_off WHERE id = ?", [time_off_id])
-        audit.record(cur, by, "provider.time_off.remove", "provider", row[0], detail={"time_off_id": time_off_id})
+        audit.record(cur, actor, "provider.time_off.remove", "provider", row[0], detail={"time_off_id": time_off_id})
 
     atomic(conn, write)
 
@@ -196,54 +228,50 @@ def holidays_with_state(conn: Connection, year: int) -> list[tuple[date, str, bo
     return [(d, n, d not in opened) for d, n in _holidays(conn, first, last).items()]
 
 
-def set_holiday_closed(conn: Connection, day: date, closed: bool, *, by) -> None:
+def set_holiday_closed(conn: Connection, day: date, closed: bool, *, by: Any) -> None:
     def write(cur: Connection) -> None:
+        actor = acting(cur, by, ACTION)
         if closed:
             cur.execute("DELETE FROM holiday_overrides WHERE day = ?", [day])
         else:
             cur.execute("INSERT INTO holiday_overrides (day) VALUES (?) ON CONFLICT DO NOTHING", [day])
-        audit.record(cur, by, "closure.holiday", "holiday", day.isoformat(), detail={"closed": closed})
+        audit.record(cur, actor, "closure.holiday", "holiday", day.isoformat(), detail={"closed": closed})
 
     atomic(conn, write)
 
 
-def list_closures(conn: Connection):
-    return read_df(conn, "SELECT id, day, reason FROM clinic_closures ORDER BY day")
+def list_closures(conn: Connection) -> list[Closure]:
+    return [Closure(*r) for r in read(conn, "SELECT id, day, reason FROM clinic_closures ORDER BY day")]
 
 
-def add_closure(conn: Connection, day: date, reason: str, *, by) -> int:
-    reason = " ".join((reason or "").split())[:200]
+def add_closure(conn: Connection, day: date, reason: str | None, *, by: Any, now: datetime | None = None) -> int:
+    """Close the clinic on ``day`` and return the closure's id; booked appointments are kept.
+
+    Refused for a day before the clinic's today (at ``now``, the clinic clock by default).
+    """
+    today = (now or timeutil.now_utc()).astimezone(timeutil.zone(settings.timezone(conn))).date()
+    reason = hour_rules.check_closure(day, reason, today=today)
 
     def write(cur: Connection) -> int:
+        actor = acting(cur, by, ACTION)
         if cur.execute("SELECT 1 FROM clinic_closures WHERE day = ?", [day]).fetchone():
             raise ValidationError({"day": f"{day:%d %B %Y} is already a closure."})
         (new_id,) = cur.execute(
             "INSERT INTO clinic_closures (day, reason) VALUES (?, ?) RETURNING id", [day, reason or None]
         ).fetchone()
-        audit.record(cur, by, "closure.add", "closure", new_id, detail={"day": day.isoformat(), "reason": reason})
+        audit.record(cur, actor, "closure.add", "closure", new_id, detail={"day": day.isoformat(), "reason": reason})
         return new_id
 
     return atomic(conn, write)
 
 
-def remove_closure(conn: Connection, closure_id: int, *, by) -> None:
+def remove_closure(conn: Connection, closure_id: int, *, by: Any) -> None:
     def write(cur: Connection) -> None:
+        actor = acting(cur, by, ACTION)
         row = cur.execute("SELECT day FROM clinic_closures WHERE id = ?", [closure_id]).fetchone()
         if row is None:
             raise NotFound("That closure no longer exists.")
         cur.execute("DELETE FROM clinic_closures WHERE id = ?", [closure_id])
-        audit.record(cur, by, "closure.remove", "closure", closure_id, detail={"day": row[0].isoformat()})
+        audit.record(cur, actor, "closure.remove", "closure", closure_id, detail={"day": row[0].isoformat()})
 
     atomic(conn, write)
-
-
-def day_range(first: date, days: int) -> list[date]:
-    return [first + timedelta(days=i) for i in range(days)]
-
-
-def parse_time(text: str) -> time:
-    try:
-        hh, mm = text.strip().split(":")
-        return time(int(hh), int(mm))
-    except (ValueError, AttributeError) as exc:
-        raise ValidationError({"time": f"“{text}” is not a time like 08:30."}) from exc

@@ -1,114 +1,114 @@
-"""The communication log: calls, emails, portal messages and letters, with follow-up state."""
+"""The communication log: calls, emails, portal messages and letters, with follow-up state.
+
+Two user actions write here, each in one transaction that re-reads the acting account first
+(:func:`db.actors.acting`): :func:`log_message` (every check of ``clinic.followup.check_message``,
+the due-date rule included, whichever screen the item was typed on) and :func:`set_status`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from clinic import intake
-from clinic.access import ROLES
+from clinic import followup
 from clinic.errors import ClinicError, NotFound, ValidationError
 from clinic.timeutil import now_utc
-from db import Connection, atomic, audit, read_df, read_one
-
-CHANNELS = {"phone_in": "Phone call in", "phone_out": "Phone call out", "email": "Email", "portal": "Portal message",
-            "letter": "Letter"}
-REQUEST_TYPES = {"appointment": "Appointment request", "refill": "Prescription refill request",
-                 "referral": "Referral request", "billing": "Billing question", "results": "Results question",
-                 "other": "Other"}
-STATES = {"open": "Open", "waiting": "Waiting", "done": "Done"}
-# Requests the front desk cannot finish alone go to the clinicians unless someone is named.
-ROUTED_TO_ROLE = {"refill": "clinician", "referral": "clinician", "results": "clinician", "billing": "billing"}
+from clinic.timeutil import today as clinic_today
+from db import Connection, atomic, audit, read, read_df, read_one, settings
+from db.actors import acting
 
 
 @dataclass(frozen=True)
-class Routing:
-    user_id: int | None
-    role: str | None
+class InboxItem:
+    """One open or waiting item as the inbox shows and acts on it."""
+
+    id: int
+    created_at: datetime
+    due_on: date | None
+    status: str
+    request_type: str
+    channel: str
+    subject: str
+    body: str | None
+    patient_id: int | None
+    patient: str | None  # "Last, First"
+    mrn: str | None
+    assignee: str | None  # a user's full name, or a role key
+    assignee_user: int | None
+    assignee_role: str | None
 
 
-def route(request_type: str, *, user_id: int | None, role: str | None) -> Routing:
-    """Who a new item goes to: the person or role chosen, else the role that handles its type,
-    else the front desk."""
-    if user_id:
-        return Routing(user_id, None)
-    if role:
-        return Routing(None, role)
-    return Routing(None, ROUTED_TO_ROLE.get(request_type, "front_desk"))
-
-
-def log(conn: Connection, *, patient_id: int | None, channel: str, request_type: str, subject: str, body: str = "",
-        status: str = "open", assignee_user: int | None = None, assignee_role: str | None = None,
-        due_on: date | None = None, by) -> int:
-    errors = {}
-    if channel not in CHANNELS:
-        errors["channel"] = "Choose how the patient got in touch."
-    if request_type not in REQUEST_TYPES:
-        errors["request_type"] = "Choose what the request is about."
-    subject = intake.clean_text(subject, 150)
-    if not subject:
-        errors["subject"] = "Enter a short subject."
-    if status not in STATES:
-        errors["status"] = "Choose a follow-up state."
-    if assignee_role is not None and assignee_role not in ROLES:
-        errors["assignee"] = "Choose someone to follow up."
-    if errors:
-        raise ValidationError(errors)
-    routing = route(request_type, user_id=assignee_user, role=assignee_role)
-    text = (body or "").strip()[:5000] or None
+def log_message(conn: Connection, *, patient_id: int | None, channel: str | None, request_type: str | None,
+                subject: str | None, body: str | None = "", status: str | None = "open",
+                assignee_user: int | None = None, assignee_role: str | None = None, due_on: date | None = None,
+                by) -> int:
+    """Log one call or message; returns its id. Raises ValidationError naming every field at fault
+    (a due date before the clinic's today included) or NotAllowed."""
+    item = followup.check_message(
+        patient_id=patient_id, channel=channel, request_type=request_type, subject=subject, body=body,
+        status=status, assignee_user=assignee_user, assignee_role=assignee_role, due_on=due_on,
+        today=clinic_today(settings.timezone(conn)),
+    )
 
     def write(cur: Connection) -> int:
-        if patient_id is not None and cur.execute("SELECT 1 FROM patients WHERE id = ?", [patient_id]).fetchone() is None:
+        actor = acting(cur, by, "messages.log")
+        if item.patient_id is not None and cur.execute(
+                "SELECT 1 FROM patients WHERE id = ?", [item.patient_id]).fetchone() is None:
             raise ValidationError({"patient": "Choose a patient."})
+        done = item.status == "done"
         (message_id,) = cur.execute(
             "INSERT INTO messages (patient_id, channel, request_type, subject, body, status, assignee_user,"
-            " assignee_role, due_on, created_by, closed_at, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " CASE WHEN ? = 'done' THEN current_timestamp END, CASE WHEN ? = 'done' THEN ? END) RETURNING id",
-            [patient_id, channel, request_type, subject, text, status, routing.user_id, routing.role, due_on,
-             getattr(by, "id", None), status, status, getattr(by, "id", None)],
+            " assignee_role, due_on, created_by, closed_at, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
+            [item.patient_id, item.channel, item.request_type, item.subject, item.body, item.status,
+             item.routing.user_id, item.routing.role, item.due_on, actor.id, now_utc() if done else None,
+             actor.id if done else None],
         ).fetchone()
-        audit.record(cur, by, "message.log", "message", message_id, patient_id,
-                     detail={"channel": channel, "type": request_type, "assignee_role": routing.role})
+        audit.record(cur, actor, "message.log", "message", message_id, item.patient_id,
+                     detail={"channel": item.channel, "type": item.request_type, "assignee_role": item.routing.role})
         return message_id
 
     return atomic(conn, write)
 
 
 def set_status(conn: Connection, message_id: int, status: str, *, note: str = "", by) -> None:
-    if status not in STATES:
+    """Close (with an optional note), park as waiting, or reopen an item."""
+    if status not in followup.STATES:
         raise ValidationError({"status": "Choose a follow-up state."})
+    closing = status == "done"
+    closing_note = (note or "").strip()[:followup.CLOSING_NOTE_LIMIT] or None
 
     def write(cur: Connection) -> None:
+        actor = acting(cur, by, "messages.log")
         row = cur.execute("SELECT patient_id, status FROM messages WHERE id = ?", [message_id]).fetchone()
         if row is None:
             raise NotFound("That message does not exist.")
-        if row[1] == "done" and status == "done":
+        if row[1] == "done" and closing:
             raise ClinicError("This item is already done.")
-        closing = status == "done"
         cur.execute(
-            "UPDATE messages SET status = ?, closed_at = CASE WHEN ? THEN ? END, closed_by = CASE WHEN ? THEN ? END,"
+            "UPDATE messages SET status = ?, closed_at = ?, closed_by = ?,"
             " closed_note = CASE WHEN ? THEN ? ELSE closed_note END WHERE id = ?",
-            [status, closing, now_utc(), closing, getattr(by, "id", None), closing, (note or "").strip()[:1000] or None,
-             message_id],
+            [status, now_utc() if closing else None, actor.id if closing else None, closing, closing_note, message_id],
         )
-        audit.record(cur, by, "message.status", "message", message_id, row[0], detail={"from": row[1], "to": status})
+        audit.record(cur, actor, "message.status", "message", message_id, row[0], detail={"from": row[1], "to": status})
 
     atomic(conn, write)
 
 
-def inbox(conn: Connection, *, user_id: int, role: str, today: date, include_waiting: bool = True):
+def inbox(conn: Connection, *, user_id: int, role: str, today: date, include_waiting: bool = True) -> list[InboxItem]:
     """Open (and waiting) items for me or my role: overdue first, then by due date, then oldest."""
-    return read_df(
+    rows = read(
         conn,
-        "SELECT m.id, m.created_at, m.due_on, m.due_on < $today AS overdue, m.status, m.request_type, m.channel,"
-        " m.subject, m.body, m.patient_id, p.last_name || ', ' || p.first_name AS patient, p.mrn,"
-        " coalesce(u.full_name, m.assignee_role) AS assignee, m.assignee_user, m.assignee_role"
+        "SELECT m.id, m.created_at, m.due_on, m.status, m.request_type, m.channel, m.subject, m.body, m.patient_id,"
+        " p.last_name || ', ' || p.first_name AS patient, p.mrn, coalesce(u.full_name, m.assignee_role) AS assignee,"
+        " m.assignee_user, m.assignee_role"
         " FROM messages m LEFT JOIN patients p ON p.id = m.patient_id LEFT JOIN users u ON u.id = m.assignee_user"
         " WHERE (m.status = 'open' OR ($waiting AND m.status = 'waiting'))"
         " AND (m.assignee_user = $user OR (m.assignee_user IS NULL AND m.assignee_role = $role))"
         " ORDER BY (m.due_on < $today) DESC NULLS LAST, m.due_on NULLS LAST, m.created_at",
         {"today": today, "waiting": include_waiting, "user": user_id, "role": role},
     )
+    return [InboxItem(*r) for r in rows]
 
 
 def count_open_for(conn: Connection, *, user_id: int, role: str) -> int:
@@ -121,10 +121,12 @@ def count_open_for(conn: Connection, *, user_id: int, role: str) -> int:
 
 
 def for_patient(conn: Connection, patient_id: int):
+    """A patient's log, newest first, as a DataFrame for display (``assignee``: a user's full name,
+    a role key, or "" for nobody)."""
     return read_df(
         conn,
         "SELECT m.id, m.created_at, m.channel, m.request_type, m.subject, m.body, m.status,"
-        " coalesce(au.full_name, m.assignee_role) AS assignee, m.due_on, cu.full_name AS logged_by, m.closed_note"
+        " coalesce(au.full_name, m.assignee_role, '') AS assignee, m.due_on, cu.full_name AS logged_by, m.closed_note"
         " FROM messages m LEFT JOIN users au ON au.id = m.assignee_user LEFT JOIN users cu ON cu.id = m.created_by"
         " WHERE m.patient_id = ? ORDER BY m.created_at DESC",
         [patient_id],

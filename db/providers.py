@@ -1,8 +1,9 @@
 """Providers (the people patients are booked with): read them, and the admin's add and edit.
 
-Every write checks its input, then changes the row and writes its audit row in one
-transaction. A provider is never deleted (appointments, hours and time off point at it):
-deactivate it instead, and it can no longer be booked.
+Every write checks its input, then re-reads the acting account (``db.actors.acting``, action
+``schedule.manage``), changes the row and writes its audit row, all in one transaction. A
+provider is never deleted (appointments, hours and time off point at it): deactivate it
+instead, and it can no longer be booked.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from clinic.errors import NotFound, ValidationError
-from db import Connection, atomic, audit, read, read_df, read_one
+from db import Connection, atomic, audit, read, read_one
+from db.actors import acting
 from db.users import User
 
 # The schema's CHECK (providers.kind) allows exactly these.
@@ -28,6 +30,7 @@ LINKABLE_ROLE: Final = "clinician"
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _FIELDS: Final = ("name", "kind", "colour", "active", "accepting_new", "user_id")
+ACTION: Final = "schedule.manage"
 
 
 @dataclass(frozen=True)
@@ -62,14 +65,22 @@ def get(conn: Connection, provider_id: int) -> Provider:
     return Provider(*row)
 
 
-def list_all(conn: Connection):
-    """Every provider (active first) with the username of its linked login, for the admin's table."""
-    return read_df(
+@dataclass(frozen=True)
+class ProviderListing:
+    """A provider as the admin's table lists it: with the username of its linked login, if any."""
+
+    provider: Provider
+    login: str | None
+
+
+def list_all(conn: Connection) -> list[ProviderListing]:
+    """Every provider (active first, then by name) with the username of its linked login."""
+    rows = read(
         conn,
-        "SELECT pr.id, pr.name, pr.kind, pr.colour, pr.active, pr.accepting_new, pr.user_id,"
-        " u.username AS login FROM providers pr LEFT JOIN users u ON u.id = pr.user_id"
-        " ORDER BY pr.active DESC, pr.name",
+        "SELECT pr.id, pr.name, pr.kind, pr.colour, pr.active, pr.accepting_new, pr.user_id, u.username"
+        " FROM providers pr LEFT JOIN users u ON u.id = pr.user_id ORDER BY pr.active DESC, pr.name",
     )
+    return [ProviderListing(Provider(*r[:7]), r[7]) for r in rows]
 
 
 def linkable_users(conn: Connection, provider_id: int | None = None) -> list[User]:
@@ -160,13 +171,14 @@ def create(
                       "accepting_new": accepting_new, "user_id": user_id})
 
     def write(cur: Connection) -> int:
+        actor = acting(cur, by, ACTION)
         _check_against_others(cur, clean, None)
         (provider_id,) = cur.execute(
             "INSERT INTO providers (name, kind, colour, active, accepting_new, user_id)"
             " VALUES ($name, $kind, $colour, $active, $accepting_new, $user_id) RETURNING id",
             clean,
         ).fetchone()
-        audit.record(cur, by, "provider.create", "provider", provider_id, detail=clean)
+        audit.record(cur, actor, "provider.create", "provider", provider_id, detail=clean)
         return provider_id
 
     return atomic(conn, write)
@@ -192,6 +204,7 @@ def update(
                       "accepting_new": accepting_new, "user_id": user_id})
 
     def write(cur: Connection) -> list[str]:
+        actor = acting(cur, by, ACTION)
         row = cur.execute(_SELECT + " WHERE id = ?", [provider_id]).fetchone()
         if row is None:
             raise NotFound("That provider does not exist.")
@@ -206,7 +219,7 @@ def update(
             " accepting_new = $accepting_new, user_id = $user_id WHERE id = $id",
             {**clean, "id": provider_id},
         )
-        audit.record(cur, by, "provider.update", "provider", provider_id, detail=changes)
+        audit.record(cur, actor, "provider.update", "provider", provider_id, detail=changes)
         return list(changes)
 
     return atomic(conn, write)

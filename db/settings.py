@@ -1,10 +1,16 @@
-"""Clinic-wide settings as a small key/value table with typed accessors and defaults."""
+"""Clinic-wide settings as a small key/value table with typed accessors and defaults.
+
+:func:`set_many` is the one write of its own: it re-reads the acting account first
+(``db.actors.acting``, action ``settings.manage``) and audits what it set. Writes that belong to
+a larger action (the booking rules, the demo seeder) call :func:`set_value` on their own cursor.
+"""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-from db import Connection, atomic, read, read_one
+from db import Connection, atomic, audit, read, read_one
+from db.actors import acting
 
 DEFAULTS: Final[dict[str, str]] = {
     "clinic_name": "ClinicDesk Family Practice",
@@ -38,10 +44,13 @@ def set_value(cur: Connection, key: str, value: str) -> None:
     )
 
 
-def set_many(conn: Connection, values: dict[str, str]) -> None:
+def set_many(conn: Connection, values: dict[str, str], *, by: Any) -> None:
+    """Set several settings at once, with one audit row naming them."""
     def write(cur: Connection) -> None:
+        actor = acting(cur, by, "settings.manage")
         for key, value in values.items():
             set_value(cur, key, value)
+        audit.record(cur, actor, "settings.change", "settings", None, detail={k: str(v) for k, v in values.items()})
 
     atomic(conn, write)
 

@@ -1,7 +1,8 @@
 """Staff accounts: sign-in, and the admin's list/add/change-role/deactivate/reset-password.
 
-Passwords are stored only as argon2id hashes (``clinic.passwords``). Every change here writes
-an audit row in the same transaction.
+Passwords are stored only as argon2id hashes (``clinic.passwords``). Every change of an account
+re-reads the acting account first (``db.actors.acting``, action ``users.manage``) and writes its
+audit row in the same transaction.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from clinic import passwords
 from clinic.access import ROLES
-from clinic.errors import BadLogin, LastAdmin, NotFound, UsernameTaken, ValidationError
-from db import Connection, atomic, audit, read, read_df, read_one
+from clinic.errors import BadLogin, LastAdmin, NotAllowed, NotFound, UsernameTaken, ValidationError
+from db import Connection, atomic, audit, read, read_one
+from db.actors import acting
 
+ACTION = "users.manage"
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 
 
@@ -43,15 +47,6 @@ def get(conn: Connection, user_id: int) -> User:
 def find_by_username(conn: Connection, username: str) -> User | None:
     row = read_one(conn, "SELECT id, username, full_name, role, active, created_at, last_sign_in_at FROM users WHERE username = ?", [normalise_username(username)])
     return _user(row) if row else None
-
-
-def list_all(conn: Connection):
-    """Every account (active first) as a DataFrame for the admin's table."""
-    return read_df(
-        conn,
-        "SELECT id, username, full_name, role, active, last_sign_in_at, created_at"
-        " FROM users ORDER BY active DESC, username",
-    )
 
 
 def list_users(conn: Connection, *, active_only: bool = False) -> list[User]:
@@ -100,7 +95,7 @@ def create(
     full_name: str,
     role: str,
     password: str,
-    by: User | str | None,
+    by: Any,
     allow_short_password: bool = False,
 ) -> int:
     """Add an account and return its id. Raises ValidationError or UsernameTaken."""
@@ -108,13 +103,14 @@ def create(
     password_hash = passwords.hash_password(password)
 
     def write(cur: Connection) -> int:
+        actor = acting(cur, by, ACTION)
         if cur.execute("SELECT 1 FROM users WHERE username = ?", [clean["username"]]).fetchone():
             raise UsernameTaken(clean["username"])
         (user_id,) = cur.execute(
             "INSERT INTO users (username, full_name, role, password_hash) VALUES (?, ?, ?, ?) RETURNING id",
             [clean["username"], clean["full_name"], clean["role"], password_hash],
         ).fetchone()
-        audit.record(cur, by, "user.create", "user", user_id, detail={"username": clean["username"], "role": role})
+        audit.record(cur, actor, "user.create", "user", user_id, detail={"username": clean["username"], "role": role})
         return user_id
 
     try:
@@ -173,11 +169,13 @@ def _guard_last_admin(cur: Connection, user_id: int) -> None:
         raise LastAdmin()
 
 
-def set_role(conn: Connection, user_id: int, role: str, *, by: User | str | None) -> None:
+def set_role(conn: Connection, user_id: int, role: str, *, by: Any) -> None:
+    """Give an account another role; the last active admin keeps theirs (LastAdmin)."""
     if role not in ROLES:
         raise ValidationError({"role": "Choose a role."})
 
     def write(cur: Connection) -> None:
+        actor = acting(cur, by, ACTION)
         row = cur.execute("SELECT role FROM users WHERE id = ?", [user_id]).fetchone()
         if row is None:
             raise NotFound("That user does not exist.")
@@ -186,37 +184,43 @@ def set_role(conn: Connection, user_id: int, role: str, *, by: User | str | None
         if row[0] == "admin":
             _guard_last_admin(cur, user_id)
         cur.execute("UPDATE users SET role = ? WHERE id = ?", [role, user_id])
-        audit.record(cur, by, "user.set_role", "user", user_id, detail={"from": row[0], "to": role})
+        audit.record(cur, actor, "user.set_role", "user", user_id, detail={"from": row[0], "to": role})
 
     atomic(conn, write)
 
 
-def set_active(conn: Connection, user_id: int, active: bool, *, by: User | str | None) -> None:
+def set_active(conn: Connection, user_id: int, active: bool, *, by: Any) -> None:
+    """Deactivate (they can no longer sign in; their next click signs them out) or reactivate an
+    account. Nobody deactivates their own account, nor the last active admin (LastAdmin)."""
     def write(cur: Connection) -> None:
+        actor = acting(cur, by, ACTION)
         row = cur.execute("SELECT role, active FROM users WHERE id = ?", [user_id]).fetchone()
         if row is None:
             raise NotFound("That user does not exist.")
         if row[1] == active:
             return
+        if not active and actor.id == user_id:
+            raise NotAllowed("You cannot deactivate your own account.")
         if not active and row[0] == "admin":
             _guard_last_admin(cur, user_id)
         cur.execute("UPDATE users SET active = ? WHERE id = ?", [active, user_id])
-        audit.record(cur, by, "user.activate" if active else "user.deactivate", "user", user_id)
+        audit.record(cur, actor, "user.activate" if active else "user.deactivate", "user", user_id)
 
     atomic(conn, write)
 
 
-def reset_password(conn: Connection, user_id: int, new_password: str, *, by: User | str | None) -> None:
+def reset_password(conn: Connection, user_id: int, new_password: str, *, by: Any) -> None:
     passwords.check_new_password(new_password)
     password_hash = passwords.hash_password(new_password)
 
     def write(cur: Connection) -> None:
+        actor = acting(cur, by, ACTION)
         if cur.execute("SELECT 1 FROM users WHERE id = ?", [user_id]).fetchone() is None:
             raise NotFound("That user does not exist.")
         cur.execute(
             "UPDATE users SET password_hash = ?, password_changed_at = current_timestamp WHERE id = ?",
             [password_hash, user_id],
         )
-        audit.record(cur, by, "user.reset_password", "user", user_id)
+        audit.record(cur, actor, "user.reset_password", "user", user_id)
 
     atomic(conn, write)

@@ -1,10 +1,35 @@
-"""Visit types: how long a visit takes, its colour, buffer, and who it is for."""
+"""Visit types: how long a visit takes, its colour, buffer, and who it is for.
+
+The admin's add and edit re-read the acting account first (``db.actors.acting``, action
+``schedule.manage``) and write the row and its audit row in one transaction.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from clinic import scheduling
 from clinic.errors import NotFound, ValidationError
-from db import Connection, atomic, audit, read, read_df, read_one
+from db import Connection, atomic, audit, read, read_one
+from db.actors import acting
+
+ACTION = "schedule.manage"
+
+
+@dataclass(frozen=True)
+class VisitTypeSettings:
+    """Everything the admin sets on a visit type (booking needs only ``scheduling.VisitType``)."""
+
+    id: int
+    name: str
+    duration_min: int
+    buffer_after_min: int
+    new_patients_only: bool
+    colour: str
+    default_fee_code: str | None
+    active: bool
+
 
 _SELECT = "SELECT id, name, duration_min, buffer_after_min, new_patients_only, colour FROM visit_types"
 
@@ -20,12 +45,14 @@ def get(conn: Connection, type_id: int) -> scheduling.VisitType:
     return scheduling.VisitType(*row)
 
 
-def list_all(conn: Connection):
-    return read_df(
+def list_all(conn: Connection) -> list[VisitTypeSettings]:
+    """Every visit type, active first, then by name."""
+    rows = read(
         conn,
         "SELECT id, name, duration_min, buffer_after_min, new_patients_only, colour, default_fee_code, active"
         " FROM visit_types ORDER BY active DESC, name",
     )
+    return [VisitTypeSettings(*r) for r in rows]
 
 
 def _validate(values: dict) -> dict:
@@ -58,11 +85,12 @@ def _validate(values: dict) -> dict:
             "active": bool(values.get("active", True))}
 
 
-def save(conn: Connection, values: dict, *, by, type_id: int | None = None) -> int:
+def save(conn: Connection, values: dict, *, by: Any, type_id: int | None = None) -> int:
     """Create (type_id None) or update a visit type. Existing appointments keep their times."""
     clean = _validate(values)
 
     def write(cur: Connection) -> int:
+        actor = acting(cur, by, ACTION)
         clash = cur.execute("SELECT id FROM visit_types WHERE lower(name) = lower(?) AND id IS DISTINCT FROM ?",
                             [clean["name"], type_id]).fetchone()
         if clash:
@@ -74,7 +102,7 @@ def save(conn: Connection, values: dict, *, by, type_id: int | None = None) -> i
                 " $new_patients_only, $default_fee_code, $active) RETURNING id",
                 clean,
             ).fetchone()
-            audit.record(cur, by, "visit_type.create", "visit_type", new_id, detail=clean)
+            audit.record(cur, actor, "visit_type.create", "visit_type", new_id, detail=clean)
             return new_id
         if cur.execute("SELECT 1 FROM visit_types WHERE id = ?", [type_id]).fetchone() is None:
             raise NotFound("That visit type does not exist.")
@@ -84,7 +112,7 @@ def save(conn: Connection, values: dict, *, by, type_id: int | None = None) -> i
             " active = $active WHERE id = $id",
             {**clean, "id": type_id},
         )
-        audit.record(cur, by, "visit_type.update", "visit_type", type_id, detail=clean)
+        audit.record(cur, actor, "visit_type.update", "visit_type", type_id, detail=clean)
         return type_id
 
     return atomic(conn, write)

@@ -3,10 +3,11 @@ patients use each; add one; change a name, payer ID, kind, or take one out of us
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from clinic.access import can_do
-from clinic.errors import ClinicError, ValidationError
+from clinic.errors import ClinicError, NotAllowed, ValidationError
 from components import forms
 from components.db_session import get_conn
 from components.frame import require
@@ -34,6 +35,10 @@ def save(form: str, *, payer_id: int | None = None, prefix: str) -> bool:
         return False
     except ClinicError as exc:
         forms.set_errors(form, {exc.field or "": str(exc)})
+        if isinstance(exc, NotAllowed):
+            # The account is read again on every run: one demoted or deactivated since this page
+            # was drawn no longer reaches it on the rerun, so say it wherever they land as well.
+            st.toast(str(exc), icon=":material/block:")
         return False
     forms.clear_errors(form)
     return True
@@ -61,10 +66,13 @@ st.caption("Insurers and self-pay, as chosen on a patient's insurance. A payer n
            "inactive rather than deleted: patients' past plans still name it.")
 forms.show_flashes()
 
-table = payers.list_all(conn)
 st.dataframe(
-    table.drop(columns=["id"]).assign(kind=table["kind"].map(payers.KIND_LABELS),
-                                      payer_code=table["payer_code"].fillna("—")),
+    pd.DataFrame(
+        [{"name": row.payer.name, "payer_code": row.payer.payer_code or "—",
+          "kind": payers.KIND_LABELS[row.payer.kind], "active": row.payer.active, "patients": row.patients}
+         for row in payers.list_all(conn)],
+        columns=["name", "payer_code", "kind", "active", "patients"],
+    ),
     hide_index=True,
     key="payers_table",
     column_config={

@@ -2,39 +2,43 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from clinic import timeutil
 from clinic.access import ROLE_LABELS, ROLES
-from clinic.errors import ClinicError, ValidationError
+from clinic.errors import ClinicError, NotAllowed, ValidationError
 from components import forms
 from components.db_session import get_conn
 from components.frame import require
 from components.text import md
-from db import users
+from db import settings, users
+
+EMPTY = "—"
+NEW_USER_FIELDS = ("new_username", "new_full_name", "new_password", "new_password_confirm")
 
 admin = require("admin_users")
 conn = get_conn()
+tz = settings.timezone(conn)
 
-st.title("Users")
-forms.show_flashes()
 
-accounts = users.list_all(conn)
-st.dataframe(
-    accounts.drop(columns=["id"]).assign(role=accounts["role"].map(ROLE_LABELS)),
-    hide_index=True,
-    column_config={
-        "username": "Username",
-        "full_name": "Name",
-        "role": "Role",
-        "active": st.column_config.CheckboxColumn("Active"),
-        "last_sign_in_at": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD HH:mm"),
-        "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD"),
-    },
-)
+def refuse(form: str, exc: ClinicError, *, field: str = "", whole_form: bool = False) -> None:
+    """Keep the messages for the form's next run: next to their fields (a message for no field
+    under ``field``), or all of them under the form when ``whole_form``."""
+    if whole_form:
+        forms.set_errors(form, {"": str(exc)})
+    else:
+        forms.set_errors(form, exc.errors if isinstance(exc, ValidationError) else {exc.field or field: str(exc)})
+    if isinstance(exc, NotAllowed):
+        # The account is read again on every run: one demoted or deactivated since this page was
+        # drawn no longer reaches it on the rerun, so say it wherever they land as well.
+        st.toast(str(exc), icon=":material/block:")
 
-add_col, change_col = st.columns(2, gap="large")
 
-NEW_USER_FIELDS = ("new_username", "new_full_name", "new_password", "new_password_confirm")
+def local_stamp(user: users.User) -> str:
+    if user.last_sign_in_at is None:
+        return EMPTY
+    return f"{timeutil.to_local(user.last_sign_in_at, tz):%Y-%m-%d %H:%M}"
 
 
 def add_user() -> None:
@@ -46,16 +50,39 @@ def add_user() -> None:
             raise ValidationError({"confirm": "The two passwords differ."})
         users.create(conn, username=state["new_username"], full_name=state["new_full_name"],
                      role=state["new_role"], password=state["new_password"], by=admin)
-    except ValidationError as exc:
-        forms.set_errors(form, exc.errors)
     except ClinicError as exc:
-        forms.set_errors(form, {exc.field or "": str(exc)})
+        refuse(form, exc)
     else:
         forms.clear_errors(form)
         forms.flash(f"Added {md(state['new_username'].strip().lower())}.")
         for key in NEW_USER_FIELDS:
             state[key] = ""
 
+
+st.title("Users")
+forms.show_flashes()
+
+accounts = sorted(users.list_users(conn), key=lambda u: (not u.active, u.username))
+st.dataframe(
+    pd.DataFrame(
+        [{"username": u.username, "full_name": u.full_name, "role": ROLE_LABELS.get(u.role, u.role), "active": u.active,
+          "last_sign_in_at": local_stamp(u),
+          "created_at": EMPTY if u.created_at is None else f"{timeutil.to_local(u.created_at, tz):%Y-%m-%d}"}
+         for u in accounts],
+        columns=["username", "full_name", "role", "active", "last_sign_in_at", "created_at"],
+    ),
+    hide_index=True,
+    column_config={
+        "username": "Username",
+        "full_name": "Name",
+        "role": "Role",
+        "active": st.column_config.CheckboxColumn("Active"),
+        "last_sign_in_at": st.column_config.TextColumn("Last sign-in", help=f"Clinic time ({tz})."),
+        "created_at": "Created",
+    },
+)
+
+add_col, change_col = st.columns(2, gap="large")
 
 with add_col:
     st.subheader("Add a user")
@@ -96,7 +123,7 @@ with change_col:
                 try:
                     users.set_role(conn, chosen.id, new_role, by=admin)
                 except ClinicError as exc:
-                    forms.set_errors(form, {"": str(exc)})
+                    refuse(form, exc, whole_form=True)
                 else:
                     forms.clear_errors(form)
                     forms.flash(f"{chosen.username} is now {ROLE_LABELS[new_role]}.")
@@ -107,7 +134,7 @@ with change_col:
                 try:
                     users.set_active(conn, chosen.id, not chosen.active, by=admin)
                 except ClinicError as exc:
-                    forms.set_errors(form, {"": str(exc)})
+                    refuse(form, exc, whole_form=True)
                 else:
                     forms.clear_errors(form)
                     forms.flash(f"{chosen.username} {'deactivated' if chosen.active else 'reactivated'}.")
@@ -125,10 +152,8 @@ with change_col:
         if reset:
             try:
                 users.reset_password(conn, chosen.id, new_password, by=admin)
-            except ValidationError as exc:
-                forms.set_errors(form, exc.errors)
             except ClinicError as exc:
-                forms.set_errors(form, {"password": str(exc)})
+                refuse(form, exc, field="password")
             else:
                 forms.clear_errors(form)
                 st.session_state.pop("reset_password_value", None)

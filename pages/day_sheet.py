@@ -52,13 +52,13 @@ if provider_id is None:
 
 provider = choices[provider_id]
 rows = daysheet.rows_from_records(
-    appointments.list_between(conn, *timeutil.day_bounds(day, tz), provider_id=provider.id).to_dict("records"), tz
+    appointments.list_rows(conn, *timeutil.day_bounds(day, tz), provider_id=provider.id), tz
 )
 sheet = daysheet.DaySheet(clinic_name, provider.name, day, rows, timeutil.to_local(timeutil.now_utc(), tz))
 
 first, end = ics.schedule_days(day, span)
 schedule_rows = daysheet.rows_from_records(
-    appointments.list_between(conn, *ics.schedule_bounds(day, span, tz), provider_id=provider.id).to_dict("records"), tz
+    appointments.list_rows(conn, *ics.schedule_bounds(day, span, tz), provider_id=provider.id), tz
 )
 
 st.subheader(f"{md(provider.name)} · {daysheet.day_label(day)}")

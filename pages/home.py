@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from clinic import analytics, timeutil
@@ -57,26 +58,28 @@ if closed:
     st.info(f"The clinic is closed today: {md(closed)}.", icon=":material/event_busy:")
 
 provider_id = own.id if own is not None else None
-day = appointments.list_between(conn, day_start, day_end, provider_id=provider_id)
+day = appointments.list_rows(conn, day_start, day_end, provider_id=provider_id)
 shown_day = today
-if day.empty:
+if not day:
     # Nothing today (a closure, a weekend): show the next day with appointments instead.
     upcoming = appointments.next_start_after(conn, day_end, provider_id=provider_id)
     if upcoming is not None:
         shown_day = timeutil.to_local(upcoming, tz).date()
-        day = appointments.list_between(conn, *timeutil.day_bounds(shown_day, tz), provider_id=provider_id)
+        day = appointments.list_rows(conn, *timeutil.day_bounds(shown_day, tz), provider_id=provider_id)
 whose = f"Your patients ({md(own.name)})" if own is not None else "Schedule"
 st.subheader(f"{whose} today" if shown_day == today else f"{whose}, next clinic day: {shown_day:%A %d %B}")
 
-if day.empty:
+if not day:
     st.caption("No appointments booked.")
 else:
-    day["start_at"] = day["start_at"].dt.tz_convert(tz)
-    day["status"] = day["status"].map(STATUS_LABELS)
     st.dataframe(
-        day,
+        pd.DataFrame([
+            {"start_at": timeutil.to_local(r.start_at, tz), "patient": r.patient, "mrn": r.mrn,
+             "provider": r.provider, "visit_type": r.visit_type, "status": STATUS_LABELS[r.status],
+             "reason": r.reason}
+            for r in day
+        ]),
         hide_index=True,
-        column_order=["start_at", "patient", "mrn", "provider", "visit_type", "status", "reason"],
         column_config={
             "start_at": st.column_config.DatetimeColumn("Time", format="HH:mm"),
             "status": "Status",

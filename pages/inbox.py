@@ -3,7 +3,6 @@ or park it as waiting; log a new call or message and see who it will go to."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from clinic import followup, timeutil
@@ -15,6 +14,7 @@ from components.frame import require
 from components.kpi import Tile, tiles
 from components.text import md
 from db import messages, patients, settings, users
+from db.messages import InboxItem
 
 user = require("inbox")
 conn = get_conn()
@@ -26,18 +26,8 @@ ITEMS, LOG = "inbox_items", "inbox_log"
 # "Assign to" choices are plain strings with labels that never change: Streamlit's selectbox
 # hands back the label the browser shows, so a label that depends on another field (or a tuple
 # option) would not map back to its option after that field changes.
-DEFAULT = "default"  # whoever handles this request type (db.messages.route)
+DEFAULT = "default"  # whoever handles this request type (clinic.followup.route)
 people = {p.id: p for p in sorted(users.list_users(conn, active_only=True), key=lambda p: p.full_name)}
-
-
-def present(value):
-    """None for a missing value (pandas reads NULL as NaN, NaT or NA)."""
-    return None if value is None or pd.isna(value) else value
-
-
-def as_date(value):
-    value = present(value)
-    return None if value is None else pd.Timestamp(value).date()
 
 
 def assignee(choice: str | None) -> tuple[str, int | str | None]:
@@ -48,16 +38,15 @@ def assignee(choice: str | None) -> tuple[str, int | str | None]:
     return (kind, value) if kind == "role" else (DEFAULT, None)
 
 
-def target_text(routing: messages.Routing) -> str:
+def target_text(routing: followup.Routing) -> str:
     if routing.user_id:
         person = people.get(routing.user_id)
         return f"{person.full_name if person else 'that user'}’s inbox"
     return f"the inbox of every {ROLE_LABELS[routing.role].lower()} user"
 
 
-def assignee_text(value) -> str:
+def assignee_text(value: str | None) -> str:
     """The inbox query gives a user's name or a role key."""
-    value = present(value)
     if value is None:
         return "nobody"
     return f"{ROLE_LABELS[value]} role" if value in ROLES else str(value)
@@ -86,28 +75,29 @@ def log_item() -> None:
     kind, chosen = assignee(state.get("log_assignee"))
     patient_id = state.get("log_patient")
     status = state.get("log_state", "open")
+    fields = dict(patient_id=patient_id, channel=state.get("log_channel"), request_type=state.get("log_type"),
+                  subject=state.get("log_subject", ""), body=state.get("log_body", ""), status=status,
+                  assignee_user=chosen if kind == "user" else None, assignee_role=chosen if kind == "role" else None,
+                  due_on=state.get("log_due"))
+    unchosen = followup.unchosen_patient(state.get("log_search", ""), patient_id)
     try:
-        followup.check_new_item(subject=state.get("log_subject", ""), searched=state.get("log_search", ""),
-                                patient_id=patient_id, due_on=state.get("log_due"), today=today)
-        messages.log(
-            conn, patient_id=patient_id, channel=state.get("log_channel"), request_type=state.get("log_type"),
-            subject=state.get("log_subject", ""), body=state.get("log_body", ""), status=status,
-            assignee_user=chosen if kind == "user" else None, assignee_role=chosen if kind == "role" else None,
-            due_on=state.get("log_due"), by=user,
-        )
+        if unchosen:
+            followup.check_message(**fields, today=today)  # so that every other problem shows at once too
+            raise ValidationError(unchosen)
+        messages.log_message(conn, **fields, by=user)
     except ValidationError as exc:
-        forms.set_errors(LOG, exc.errors)
+        forms.set_errors(LOG, {**unchosen, **exc.errors})
         return
     except ClinicError as exc:
         forms.set_errors(LOG, {exc.field or "": str(exc)})
         return
     subject = md(" ".join(state.get("log_subject", "").split()))
-    routing = messages.route(state.get("log_type"), user_id=chosen if kind == "user" else None,
+    routing = followup.route(state.get("log_type"), user_id=chosen if kind == "user" else None,
                              role=chosen if kind == "role" else None)
     # Ready for the next call. Values are set, not popped: a popped key leaves the browser showing
     # the old text in a keyed widget.
-    state.update(log_search="", log_patient=None, log_channel=next(iter(messages.CHANNELS)),
-                 log_type=next(iter(messages.REQUEST_TYPES)), log_subject="", log_body="", log_state="open",
+    state.update(log_search="", log_patient=None, log_channel=next(iter(followup.CHANNELS)),
+                 log_type=next(iter(followup.REQUEST_TYPES)), log_subject="", log_body="", log_state="open",
                  log_assignee=DEFAULT, log_due=None)
     forms.flash(f"Logged “{subject}” as done." if status == "done"
                 else f"Logged “{subject}”: it is in {md(target_text(routing))}.")
@@ -119,12 +109,10 @@ st.title("Inbox")
 st.caption(f"Calls and messages for you and the {ROLE_LABELS[user.role]} role · {today:%A %d %B %Y}")
 forms.show_flashes()
 
-rows = messages.inbox(conn, user_id=user.id, role=user.role, today=today, include_waiting=True).to_dict("records")
-for row in rows:
-    row["due_on"] = as_date(row["due_on"])
-open_items = [r for r in rows if r["status"] == "open"]
-waiting_items = [r for r in rows if r["status"] == "waiting"]
-count = followup.counts(((r["status"], r["due_on"]) for r in rows), today)
+items = messages.inbox(conn, user_id=user.id, role=user.role, today=today, include_waiting=True)
+open_items = [i for i in items if i.status == "open"]
+waiting_items = [i for i in items if i.status == "waiting"]
+count = followup.counts(((i.status, i.due_on) for i in items), today)
 
 tiles([
     Tile("Open for you", messages.count_open_for(conn, user_id=user.id, role=user.role),
@@ -135,32 +123,30 @@ tiles([
 ])
 
 
-def item_card(row: dict) -> None:
-    message_id = int(row["id"])
-    subject = str(row["subject"])
-    due = row["due_on"]
-    waiting = row["status"] == "waiting"
+def item_card(item: InboxItem) -> None:
+    message_id = item.id
+    subject = item.subject
+    due = item.due_on
+    waiting = item.status == "waiting"
     with st.container(border=True, key=f"inbox_item_{message_id}"):
         text_col, action_col = st.columns([5, 3], vertical_alignment="center")
         with text_col:
             overdue = due is not None and due < today and not waiting
             due_text = followup.due_label(due, today)
-            badges = [f":blue-badge[{messages.REQUEST_TYPES.get(row['request_type'], row['request_type'])}]",
-                      f":gray-badge[{messages.CHANNELS.get(row['channel'], row['channel'])}]"]
+            badges = [f":blue-badge[{followup.REQUEST_TYPES.get(item.request_type, item.request_type)}]",
+                      f":gray-badge[{followup.CHANNELS.get(item.channel, item.channel)}]"]
             if waiting:
                 badges.append(":orange-badge[:material/pause_circle: Waiting]")
             st.markdown(f"**{md(subject)}** &nbsp; " + " ".join(badges))
             when = (f":red[**:material/schedule: {due_text}**]" if overdue else due_text)
-            for_whom = "for you" if row["assignee_user"] == user.id else f"for {md(assignee_text(row['assignee']))}"
-            st.markdown(f"{when} · logged {followup.age_label(row['created_at'], today, tz)} · {for_whom}")
-            body = present(row["body"])
-            if body:
-                st.caption(md(body))
-            patient_id = present(row["patient_id"])
-            if patient_id is not None:
-                if st.button(f"{md(row['patient'])} · MRN {md(row['mrn'])}", key=f"inbox_patient_{message_id}",
+            for_whom = "for you" if item.assignee_user == user.id else f"for {md(assignee_text(item.assignee))}"
+            st.markdown(f"{when} · logged {followup.age_label(item.created_at, today, tz)} · {for_whom}")
+            if item.body:
+                st.caption(md(item.body))
+            if item.patient_id is not None:
+                if st.button(f"{md(item.patient)} · MRN {md(item.mrn)}", key=f"inbox_patient_{message_id}",
                              type="tertiary", icon=":material/folder_shared:", help="Open the patient's file"):
-                    nav.open_patient(int(patient_id))
+                    nav.open_patient(item.patient_id)
         with action_col:
             st.text_input("Note", key=f"inbox_note_{message_id}", placeholder="Note when done",
                           label_visibility="collapsed", max_chars=1000)
@@ -183,12 +169,12 @@ with inbox_tab:
     forms.form_error(ITEMS)
     if not open_items:
         st.info("Nothing open for you. Well done.", icon=":material/inbox:")
-    for row in open_items:
-        item_card(row)
+    for item in open_items:
+        item_card(item)
     if waiting_items:
         with st.expander(f"Waiting ({len(waiting_items)})", icon=":material/pause_circle:"):
-            for row in waiting_items:
-                item_card(row)
+            for item in waiting_items:
+                item_card(item)
 
 with log_tab:
     if not may_log:
@@ -213,18 +199,18 @@ with log_tab:
             forms.field_error(LOG, "patient")
             channel_col, type_col = st.columns(2)
             with channel_col:
-                st.selectbox("Channel", list(messages.CHANNELS), key="log_channel", format_func=messages.CHANNELS.get)
+                st.selectbox("Channel", list(followup.CHANNELS), key="log_channel", format_func=followup.CHANNELS.get)
                 forms.field_error(LOG, "channel")
             with type_col:
-                request_type = st.selectbox("Request", list(messages.REQUEST_TYPES), key="log_type",
-                                            format_func=messages.REQUEST_TYPES.get)
+                request_type = st.selectbox("Request", list(followup.REQUEST_TYPES), key="log_type",
+                                            format_func=followup.REQUEST_TYPES.get)
                 forms.field_error(LOG, "request_type")
             st.text_input("Subject", key="log_subject", max_chars=150, placeholder="e.g. Refill of lisinopril")
             forms.field_error(LOG, "subject")
             st.text_area("Text", key="log_body", max_chars=5000, height=120,
                          placeholder="What the patient said or asked, and what you told them.")
         with what_col:
-            state = st.radio("Follow-up", list(messages.STATES), key="log_state", format_func=messages.STATES.get,
+            state = st.radio("Follow-up", list(followup.STATES), key="log_state", format_func=followup.STATES.get,
                              horizontal=True, help="Done: handled already, it goes to nobody's inbox.")
             forms.field_error(LOG, "status")
             choices = [DEFAULT, *(f"role:{r}" for r in ROLES), *(f"user:{i}" for i in people)]
@@ -244,7 +230,7 @@ with log_tab:
             st.date_input("Due", value=None, key="log_due", format="MM/DD/YYYY", min_value=today,
                           disabled=state == "done", help="Leave empty for no due date.")
             forms.field_error(LOG, "due_on")
-            routing = messages.route(request_type, user_id=chosen if kind == "user" else None,
+            routing = followup.route(request_type, user_id=chosen if kind == "user" else None,
                                      role=chosen if kind == "role" else None)
             with st.container(border=True):
                 if state == "done":

@@ -3,7 +3,9 @@
 Saving checks every field at once (clinic.intake) and shows each problem under its field; nothing
 is written while any remains and what was typed stays. A new patient who looks like someone
 already registered is not created until the user opens that record or says "create new anyway"
-(audited). The blank and the prefilled paper forms download from here.
+(audited). An update carries the version of the record the form was opened on: when someone
+else saved the patient since, nothing is written, the refusal is shown above the form and what
+was typed stays. The blank and the prefilled paper forms download from here.
 
 Which patient: components.nav.edit_intake(id) opens this page on a patient; arriving any other
 way (the sidebar) gives a blank form. The target is read once on arrival and then kept here.
@@ -15,13 +17,14 @@ import streamlit as st
 
 from clinic import intake, intake_pdf, timeutil
 from clinic.access import can_do
-from clinic.errors import ClinicError, NotFound, PossibleDuplicates, ValidationError
+from clinic.errors import ClinicError, NotFound, PossibleDuplicates, StaleRecord, ValidationError
 from components import forms, nav
 from components import intake_form as ui
 from components.db_session import get_conn
+from components.downloads import pdf_fonts
 from components.frame import require
 from components.text import md
-from db import patients, payers, settings
+from db import patient_intake, patients, payers, settings
 
 user = require("intake")
 conn = get_conn()
@@ -58,8 +61,8 @@ editing: int | None = st.session_state.get(EDITING)
 record = patients.get_full(conn, editing) if editing is not None else None
 
 
-def name_of(values) -> str:
-    return " ".join(p for p in (values.get("first_name"), values.get("last_name")) if p)
+def name_of(record: patients.PatientRecord) -> str:
+    return f"{record.first_name} {record.last_name}"
 
 
 def created(patient_id: int) -> None:
@@ -77,11 +80,14 @@ def save() -> None:
     form = ui.collect(today)
     try:
         if editing is None:
-            patient_id = patients.create(conn, form, by=user)
+            patient_id = patient_intake.create(conn, form, by=user)
         else:
-            changed = patients.update(conn, editing, form, by=user)
+            changed = patient_intake.update(conn, editing, form, seen_version=ui.seen_version(), by=user)
     except PossibleDuplicates as exc:
         st.session_state[PENDING] = {"form": form, "candidates": exc.candidates}
+    except StaleRecord as exc:
+        # What was typed stays in the form; the message is shown above it.
+        forms.set_errors(ui.FORM, {ui.STALE: str(exc)})
     except ValidationError as exc:
         forms.set_errors(ui.FORM, exc.errors)
     except ClinicError as exc:
@@ -92,8 +98,8 @@ def save() -> None:
             return
         saved = patients.get_full(conn, editing)
         labels = ", ".join(ui.field_label(f) for f in changed)
-        message = (f"Saved {name_of(saved)} (MRN {saved['mrn']}). Changed: {labels}." if changed
-                   else f"Nothing changed for {name_of(saved)} (MRN {saved['mrn']}).")
+        message = (f"Saved {name_of(saved)} (MRN {saved.mrn}). Changed: {labels}." if changed
+                   else f"Nothing changed for {name_of(saved)} (MRN {saved.mrn}).")
         st.session_state[SAVED] = {"id": editing, "message": message}
         ui.load(saved, region)  # show the values as stored (phones formatted, codes upper-case)
 
@@ -103,7 +109,7 @@ def create_anyway() -> None:
     if not pending:
         return
     try:
-        patient_id = patients.create(conn, pending["form"], by=user, confirm_new=True)
+        patient_id = patient_intake.create(conn, pending["form"], by=user, confirm_new=True)
     except ValidationError as exc:
         forms.set_errors(ui.FORM, exc.errors)
     except ClinicError as exc:
@@ -117,22 +123,28 @@ def new_patient_instead() -> None:
     start(None)
 
 
+def reload_saved() -> None:
+    """After a refused stale save: show the record as it is saved now (what was typed is dropped)."""
+    st.session_state.pop(SAVED, None)
+    start(editing)
+
+
 # --- the screen --------------------------------------------------------------------------------
 
 if record is None:
     st.title("New patient")
 else:
     st.title(f"Update {md(name_of(record))}")
-    st.caption(f"MRN {md(record['mrn'])} · born {record['date_of_birth']:%m/%d/%Y}")
-    if record["status"] != "active":
+    st.caption(f"MRN {md(record.mrn)} · born {record.date_of_birth:%m/%d/%Y}")
+    if not record.active:
         st.warning("This record was merged into another one and cannot be edited.", icon=":material/merge:")
 forms.show_flashes()
 
 
 def pdf(patient_id: int | None) -> bytes:
     values = patients.get_full(conn, patient_id) if patient_id is not None else None
-    return intake_pdf.build_pdf(values, clinic_name=config["clinic_name"], region=region,
-                                printed_at=timeutil.to_local(timeutil.now_utc(), tz), **ui.pdf_fonts())
+    return intake_pdf.build_pdf(values.as_dict() if values is not None else None, clinic_name=config["clinic_name"],
+                                region=region, printed_at=timeutil.to_local(timeutil.now_utc(), tz), **pdf_fonts())
 
 
 with st.container(horizontal=True):
@@ -141,7 +153,8 @@ with st.container(horizontal=True):
                        help="US Letter, for walk-ins to fill in by hand.")
     if record is not None:
         st.download_button("Prefilled intake form (PDF)", data=lambda: pdf(editing),
-                           file_name=intake_pdf.filename(record), mime="application/pdf", icon=":material/print:",
+                           file_name=intake_pdf.filename(record.as_dict()), mime="application/pdf",
+                           icon=":material/print:",
                            on_click="ignore", key="intake_pdf_prefilled",
                            help="What the clinic holds now (as saved), for the patient to check and correct.")
         st.button("New patient instead", icon=":material/person_add:", on_click=new_patient_instead,
@@ -150,10 +163,18 @@ with st.container(horizontal=True):
 if not may_edit:
     st.info("Your role can read this form but not save it.", icon=":material/lock:")
 
-plan_ids = [int(p["payer_id"]) for p in (record or {}).values() if isinstance(p, dict) and p.get("payer_id")]
+stale = forms.errors_for(ui.FORM).get(ui.STALE)
+if stale:
+    with st.container(border=True):
+        st.error(stale, icon=":material/sync_problem:")
+        st.caption("Nothing was saved, and what you typed is still in the form below. Load the saved record to "
+                   "see the other change, then make yours again.")
+        st.button("Load the saved record", key="intake_reload", icon=":material/refresh:", on_click=reload_saved)
+
+plan_ids = [p.payer_id for p in record.insurance] if record is not None else []
 ui.draw(today=today, payers=ui.payer_labels(payers.list_payers(conn, active_only=False), plan_ids),
         submit_label="Register patient" if record is None else "Save changes", on_submit=save,
-        disabled=not may_edit or (record is not None and record["status"] != "active"))
+        disabled=not may_edit or (record is not None and not record.active))
 
 # What happened on save, right under the button the user just pressed.
 pending = st.session_state.get(PENDING)

@@ -47,9 +47,12 @@ except NotFound:
     st.warning("That patient record does not exist.", icon=":material/person_off:")
     st.stop()
 
-if record["status"] != "active":
-    survivor = patients.get(conn, record["merged_into"]) if record.get("merged_into") else None
-    st.warning(f"MRN {md(record['mrn'])} was merged into another record"
+if not record.active:
+    try:
+        survivor = patients.get(conn, record.merged_into) if record.merged_into else None
+    except NotFound:
+        survivor = None
+    st.warning(f"MRN {md(record.mrn)} was merged into another record"
                + (f" (MRN {md(survivor.mrn)})." if survivor else ".") + " Its history is in that record now.",
                icon=":material/call_merge:")
     if survivor and st.button("Open the surviving record", key="pf_open_survivor", icon=":material/folder_open:"):

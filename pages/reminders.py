@@ -3,7 +3,6 @@ record what happened on the call (confirming also confirms the appointment)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from clinic import frontdesk, intake, timeutil
@@ -49,8 +48,7 @@ st.caption(
 )
 
 day_start, day_end = timeutil.day_bounds(day, tz)
-booked = appointments.list_between(conn, day_start, day_end)
-rows = [r for r in booked.to_dict("records") if r["status"] in frontdesk.REMINDABLE]
+rows = [r for r in appointments.list_rows(conn, day_start, day_end) if r.status in frontdesk.REMINDABLE]
 counts = frontdesk.reminder_counts(rows)
 tiles([
     Tile("To call", counts.to_call, "Scheduled and nobody has called yet."),
@@ -61,12 +59,7 @@ tiles([
 
 
 def local(instant, fmt: str = "%H:%M") -> str:
-    return "" if pd.isna(instant) else timeutil.to_local(instant, tz).strftime(fmt)
-
-
-def outcome_of(row: dict) -> str | None:
-    value = row["reminder_outcome"]
-    return value if isinstance(value, str) and value else None
+    return "" if instant is None else timeutil.to_local(instant, tz).strftime(fmt)
 
 
 def record(appointment_id: int, outcome: str, patient: str) -> None:
@@ -80,30 +73,30 @@ def record(appointment_id: int, outcome: str, patient: str) -> None:
         st.toast(f"{md(patient)}: {frontdesk.REMINDER_LABELS[outcome].lower()}.", icon=":material/check_circle:")
 
 
-def show_row(row: dict) -> None:
-    appointment_id = int(row["id"])
-    outcome = outcome_of(row)
+def show_row(row: appointments.AppointmentRow) -> None:
+    appointment_id = row.id
+    outcome = row.reminder_outcome
     time_col, patient_col, visit_col, action_col = st.columns([0.55, 2.2, 1.5, 5.5], vertical_alignment="center")
     with time_col:
-        st.markdown(f"**{local(row['start_at'])}**")
+        st.markdown(f"**{local(row.start_at)}**")
     with patient_col:
-        phone = intake.display_phone(row["phone"] if isinstance(row["phone"], str) else None, config["country"])
-        opt = ":green-badge[Opted in]" if row["reminder_opt_in"] else ":orange-badge[Opted out]"
+        phone = intake.display_phone(row.phone, config["country"])
+        opt = ":green-badge[Opted in]" if row.reminder_opt_in else ":orange-badge[Opted out]"
         badges = []
-        if row["status"] == "confirmed":
+        if row.status == "confirmed":
             badges.append(":green-badge[Confirmed]")
-        if outcome and not (outcome == "confirmed" and row["status"] == "confirmed"):
+        if outcome and not (outcome == "confirmed" and row.status == "confirmed"):
             badges.append(f":{OUTCOME_COLOURS[outcome]}-badge[{frontdesk.REMINDER_LABELS[outcome]}]")
         if not badges:
             badges.append(":gray-badge[Not called]")
-        when = local(row["reminder_at"], "%a %H:%M")
+        when = local(row.reminder_at, "%a %H:%M")
         st.markdown(
-            f"**{md(row['patient'])}**  \n"
+            f"**{md(row.patient)}**  \n"
             + (f"{md(phone)}" if phone else ":red[no phone on file]") + f" {opt}"
             + "  \n" + " ".join(badges) + (f" :gray[called {when}]" if outcome and when else "")
         )
     with visit_col:
-        st.markdown(f"{md(row['visit_type'])}  \n:gray[{md(row['provider'])}]")
+        st.markdown(f"{md(row.visit_type)}  \n:gray[{md(row.provider)}]")
     with action_col:
         if may_record:
             with st.container(horizontal=True, gap="small"):
@@ -111,9 +104,9 @@ def show_row(row: dict) -> None:
                     st.button(
                         frontdesk.REMINDER_LABELS[choice],
                         key=f"reminder_{choice}_{appointment_id}",
-                        type="primary" if choice == "confirmed" and row["status"] != "confirmed" else "secondary",
+                        type="primary" if choice == "confirmed" and row.status != "confirmed" else "secondary",
                         on_click=record,
-                        args=(appointment_id, choice, row["patient"]),
+                        args=(appointment_id, choice, row.patient),
                     )
     error = st.session_state.get(ERRORS_KEY, {}).pop(appointment_id, None)
     if error:
@@ -125,9 +118,9 @@ day_closed = availability.closures_between(conn, day, day)
 if day in day_closed:
     st.info(f"The clinic is closed on {day:%A %d %B}: {md(day_closed[day] or 'clinic closed')}.",
             icon=":material/event_busy:")
-listed = [r for r in rows if show != SHOW_TO_CALL or frontdesk.needs_call(r["status"], outcome_of(r))]
+listed = [r for r in rows if show != SHOW_TO_CALL or frontdesk.needs_call(r.status, r.reminder_outcome)]
 # A visit changed elsewhere may have left the list (cancelled, checked in): say why here.
-listed_ids = {int(r["id"]) for r in listed}
+listed_ids = {r.id for r in listed}
 for appointment_id in [i for i in st.session_state.get(ERRORS_KEY, {}) if i not in listed_ids]:
     patient, message = st.session_state[ERRORS_KEY].pop(appointment_id)
     st.error(f"{md(patient)}: {message}", icon=":material/error:")

@@ -3,13 +3,12 @@ who is waiting and for how long; the free gaps a walk-in could take."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from clinic import frontdesk, timeutil
-from clinic.access import can_do
+from clinic.access import may_change_appointment
 from clinic.errors import ClinicError
-from clinic.scheduling import STATUS_LABELS
+from clinic.scheduling import STATUS_COLOURS, STATUS_LABELS
 from components.db_session import get_conn
 from components.frame import require
 from components.kpi import Tile, tiles
@@ -24,14 +23,11 @@ today = timeutil.today(tz)
 now = timeutil.now_utc()
 
 ALL = 0  # the provider filter's "All providers"
-STATUS_COLOURS = {"scheduled": "gray", "confirmed": "blue", "checked_in": "orange", "completed": "green",
-                  "no_show": "red", "cancelled": "gray"}
 ACTION_ICONS = {frontdesk.CHECK_IN: ":material/how_to_reg:", frontdesk.START: ":material/play_arrow:",
                 frontdesk.COMPLETE: ":material/task_alt:", frontdesk.NO_SHOW: ":material/person_off:"}
 ERRORS_KEY = "_today_row_errors"
 
 own = providers.for_user(conn, user.id) if user.role == "clinician" else None
-may_act = can_do(user.role, "appointments.status")
 
 # --- which day, whose day ----------------------------------------------------------------------
 
@@ -76,8 +72,7 @@ if day in closures:
     st.info(f"The clinic is closed on {day:%A %d %B}: {md(closures[day] or 'clinic closed')}.",
             icon=":material/event_busy:")
 
-shown = appointments.list_between(conn, day_start, day_end, provider_id=provider_id or None)
-rows = shown.to_dict("records")
+rows = appointments.list_rows(conn, day_start, day_end, provider_id=provider_id or None)
 counts = frontdesk.day_counts(rows)
 tiles([
     Tile("To arrive", counts.to_arrive, "Scheduled or confirmed, not checked in yet."),
@@ -89,7 +84,7 @@ tiles([
 
 
 def local_time(instant) -> str:
-    return "" if pd.isna(instant) else f"{timeutil.to_local(instant, tz):%H:%M}"
+    return f"{timeutil.to_local(instant, tz):%H:%M}"
 
 
 # --- waiting room and bookable gaps ------------------------------------------------------------
@@ -113,14 +108,13 @@ with gaps_col:
         st.caption("This day is over.")
     else:
         hours = availability.hours_by_provider(conn)
+        gap_providers = [pid for pid in ([provider_id] if provider_id else list(roster)) if pid in roster]
+        away = availability.time_off_by_provider(conn, day_start, day_end, gap_providers)
         any_gap = False
-        for pid in [provider_id] if provider_id else list(roster):
-            if pid not in roster:
-                continue
-            mine = [r for r in rows if r["provider_id"] == pid]
-            away = availability.time_off_between(conn, pid, day_start, day_end)
+        for pid in gap_providers:
+            mine = [r for r in rows if r.provider_id == pid]
             gaps = frontdesk.bookable_gaps(day, tz, hours.get(pid, []), frontdesk.busy_intervals(mine), now=now,
-                                           time_off=away, closed=day in closures)
+                                           time_off=away.get(pid, []), closed=day in closures)
             if gaps:
                 any_gap = True
                 badges = " ".join(
@@ -151,45 +145,44 @@ def act(appointment_id: int, action: str, patient: str) -> None:
         st.toast(frontdesk.ACTION_DONE[action].format(md(patient)), icon=":material/check_circle:")
 
 
-def status_line(row: dict) -> str:
-    label = STATUS_LABELS.get(row["status"], row["status"])
-    colour = STATUS_COLOURS.get(row["status"], "gray")
-    started = not pd.isna(row["started_at"])
-    if row["status"] == "checked_in" and started:
+def status_line(row: appointments.AppointmentRow) -> str:
+    label = STATUS_LABELS.get(row.status, row.status)
+    colour = STATUS_COLOURS.get(row.status, "gray")
+    if row.status == "checked_in" and row.started_at is not None:
         label, colour = "Checked in · with provider", "violet"
     return f":{colour}-badge[{label}]"
 
 
-def arrival_line(row: dict) -> str:
-    if pd.isna(row["arrived_at"]):
+def arrival_line(row: appointments.AppointmentRow) -> str:
+    if row.arrived_at is None:
         return ""
-    parts = [f"arrived {local_time(row['arrived_at'])}"]
-    if row["status"] == "checked_in":
-        if pd.isna(row["started_at"]):
-            parts.append(frontdesk.waited_label(frontdesk.waiting_minutes(row["arrived_at"], now)))
+    parts = [f"arrived {local_time(row.arrived_at)}"]
+    if row.status == "checked_in":
+        if row.started_at is None:
+            parts.append(frontdesk.waited_label(frontdesk.waiting_minutes(row.arrived_at, now)))
         else:
-            parts.append(f"in since {local_time(row['started_at'])}")
+            parts.append(f"in since {local_time(row.started_at)}")
     return " · ".join(parts)
 
 
-def show_row(row: dict, actionable: bool) -> None:
-    appointment_id = int(row["id"])
+def show_row(row: appointments.AppointmentRow, actionable: bool) -> None:
+    appointment_id = row.id
     time_col, patient_col, visit_col, status_col, action_col = st.columns(
         [0.7, 2.3, 2.3, 2.5, 2.8], vertical_alignment="center"
     )
     with time_col:
-        st.markdown(f"**{local_time(row['start_at'])}**  \n:gray[{local_time(row['end_at'])}]")
+        st.markdown(f"**{local_time(row.start_at)}**  \n:gray[{local_time(row.end_at)}]")
     with patient_col:
-        new = " :blue-badge[New patient]" if row["first_visit"] else ""
-        st.markdown(f"{md(row['patient'])}{new}  \n:gray[MRN {md(row['mrn'])}]")
+        new = " :blue-badge[New patient]" if row.first_visit else ""
+        st.markdown(f"{md(row.patient)}{new}  \n:gray[MRN {md(row.mrn)}]")
     with visit_col:
-        reason = md(row["reason"]) if isinstance(row["reason"], str) and row["reason"] else "—"
-        st.markdown(f"{md(row['visit_type'])}  \n:gray[{reason}]")
+        reason = md(row.reason) if row.reason else "—"
+        st.markdown(f"{md(row.visit_type)}  \n:gray[{reason}]")
     with status_col:
         arrival = arrival_line(row)
         st.markdown(status_line(row) + (f"  \n:gray[{arrival}]" if arrival else ""))
     with action_col:
-        actions = frontdesk.row_actions(row["status"], not pd.isna(row["started_at"])) if actionable else []
+        actions = frontdesk.row_actions(row.status, row.started_at is not None) if actionable else []
         if actions:
             primary = frontdesk.primary_action(actions)
             with st.container(horizontal=True, gap="small"):
@@ -200,7 +193,7 @@ def show_row(row: dict, actionable: bool) -> None:
                         icon=ACTION_ICONS[action],
                         type="primary" if action == primary else "secondary",
                         on_click=act,
-                        args=(appointment_id, action, row["patient"]),
+                        args=(appointment_id, action, row.patient),
                     )
     error = st.session_state.get(ERRORS_KEY, {}).pop(appointment_id, None)
     if error:
@@ -215,23 +208,23 @@ else:
     st.caption("Cancelling and moving visits is on the Calendar.")
 
 # A row changed elsewhere may have left the list (cancelled on the calendar): say why here.
-listed_ids = {int(r["id"]) for r in rows if not (hide_finished and frontdesk.is_finished(r["status"]))}
+listed_ids = {r.id for r in rows if not (hide_finished and frontdesk.is_finished(r.status))}
 for appointment_id in [i for i in st.session_state.get(ERRORS_KEY, {}) if i not in listed_ids]:
     patient, message = st.session_state[ERRORS_KEY].pop(appointment_id)
     st.error(f"{md(patient)}: {message}", icon=":material/error:")
 
-if shown.empty:
+if not rows:
     st.info("No appointments on this day." if day not in closures else "Nothing booked: the clinic is closed.")
 
 # Providers in name order (as in the filter); one who left keeps their already booked day.
-for pid in dict.fromkeys([p for p in roster if any(r["provider_id"] == p for r in rows)]
-                         + [r["provider_id"] for r in rows]):
-    provider_rows = [r for r in rows if r["provider_id"] == pid]
-    visible = [r for r in provider_rows if not (hide_finished and frontdesk.is_finished(r["status"]))]
+for pid in dict.fromkeys([p for p in roster if any(r.provider_id == p for r in rows)]
+                         + [r.provider_id for r in rows]):
+    provider_rows = [r for r in rows if r.provider_id == pid]
+    visible = [r for r in provider_rows if not (hide_finished and frontdesk.is_finished(r.status))]
     own_rows = own is not None and own.id == pid
-    actionable = may_act and open_for_attendance and (user.role != "clinician" or own_rows)
+    actionable = open_for_attendance and may_change_appointment(user.role, own_rows)
     with st.container(border=True, key=f"today_provider_{pid}"):
-        title = md(provider_rows[0]["provider"])
+        title = md(provider_rows[0].provider)
         st.markdown(f"#### {title}" + (" :blue-badge[You]" if own_rows else ""))
         if not visible:
             st.caption("Every visit is finished.")

@@ -14,7 +14,7 @@ from components.db_session import get_conn
 from components.frame import require
 from components.patient_search import patient_search
 from components.text import md
-from db import appointments, patients, providers, settings, visit_types, waitlist
+from db import patients, providers, settings, slots, visit_types, waitlist
 
 user = require("waitlist")
 conn = get_conn()
@@ -28,21 +28,15 @@ ADD, OFFER = "waitlist_add", "waitlist_offer"
 ADD_FIELDS = ("wl_search", "wl_patient", "wl_days", "wl_note")
 
 
-def present(value):
-    """None for a missing value (pandas reads a NULL as NaN, NA or NaT)."""
-    return None if pd.isna(value) else value
-
-
-def phone_text(value) -> str:
-    return intake.display_phone(value if isinstance(value, str) else None, config["country"])
+def phone_text(value: str | None) -> str:
+    return intake.display_phone(value, config["country"])
 
 
 def local(instant, fmt: str) -> str:
-    return "" if pd.isna(instant) else timeutil.to_local(instant, tz).strftime(fmt)
+    return timeutil.to_local(instant, tz).strftime(fmt)
 
 
-entries = waitlist.list_waiting(conn)
-people = {int(r["id"]): r for r in entries.to_dict("records")}
+people = {entry.id: entry for entry in waitlist.list_entries(conn)}
 types = {t.id: t for t in visit_types.list_active(conn)}
 roster = {p.id: p.name for p in providers.list_providers(conn)}
 
@@ -83,17 +77,10 @@ def book_slot(entry_id: int, provider_id: int, start, patient: str, provider: st
     entry = people[entry_id]
     forms.clear_errors(OFFER)
     try:
-        appointment_id = appointments.book(
-            conn, patient_id=int(entry["patient_id"]), provider_id=provider_id, type_id=int(entry["type_id"]),
-            start=start, user=user, notes=present(entry["note"]) or "",
-        )
+        waitlist.book_from_waitlist(conn, entry_id, provider_id=provider_id, type_id=entry.type_id, start=start,
+                                    user=user, notes=entry.note or "")
     except ClinicError as exc:
         forms.set_errors(OFFER, {"": str(exc)})
-        return
-    try:
-        waitlist.mark_booked(conn, entry_id, appointment_id, by=user)
-    except ClinicError as exc:
-        forms.set_errors(OFFER, {"": f"Booked, but the waitlist entry could not be closed: {exc}"})
         return
     st.session_state.pop("waitlist_entry", None)
     forms.flash(f"Booked {md(patient)} with {md(provider)} on {local(start, '%A %d %B at %H:%M')} "
@@ -160,9 +147,9 @@ if not people:
 
 st.dataframe(
     pd.DataFrame(
-        [{"added": local(r["created_at"], "%m/%d/%Y"), "patient": r["patient"], "phone": phone_text(r["phone"]),
-          "visit_type": r["visit_type"], "provider": r["provider"], "days": frontdesk.days_label(r["preferred_days"]),
-          "note": present(r["note"]) or ""} for r in people.values()]
+        [{"added": local(r.created_at, "%m/%d/%Y"), "patient": r.patient, "phone": phone_text(r.phone),
+          "visit_type": r.visit_type, "provider": r.provider, "days": frontdesk.days_label(r.preferred_days),
+          "note": r.note or ""} for r in people.values()]
     ),
     hide_index=True,
     key="waitlist_table",
@@ -179,37 +166,34 @@ with entry_col:
         st.session_state["waitlist_entry"] = next(iter(people))
     entry_id = st.selectbox(
         "Waitlist entry", list(people), key="waitlist_entry",
-        format_func=lambda i: f"{people[i]['patient']} · {people[i]['visit_type']} · {people[i]['provider']}",
+        format_func=lambda i: f"{people[i].patient} · {people[i].visit_type} · {people[i].provider}",
     )
     entry = people[entry_id]
-    provider_id = present(entry["provider_id"])
-    phone = phone_text(entry["phone"])
-    note = present(entry["note"])
-    who = "any provider" if provider_id is None else entry["provider"]
+    phone = phone_text(entry.phone)
+    who = "any provider" if entry.provider_id is None else entry.provider
     st.markdown(
-        f"**{md(entry['patient'])}**" + (f" · {md(phone)}" if phone else " · :red[no phone on file]")
-        + f"  \n{md(entry['visit_type'])} with {md(who)} · {frontdesk.days_label(entry['preferred_days'])}"
-        + f"  \n:gray[on the list since {local(entry['created_at'], '%m/%d/%Y')}]"
-        + (f"  \n:gray[{md(note)}]" if note else "")
+        f"**{md(entry.patient)}**" + (f" · {md(phone)}" if phone else " · :red[no phone on file]")
+        + f"  \n{md(entry.visit_type)} with {md(who)} · {frontdesk.days_label(entry.preferred_days)}"
+        + f"  \n:gray[on the list since {local(entry.created_at, '%m/%d/%Y')}]"
+        + (f"  \n:gray[{md(entry.note)}]" if entry.note else "")
     )
     st.button("Take off the waitlist", key=f"remove_{entry_id}", icon=":material/person_remove:",
-              disabled=not may_manage, on_click=remove_entry, args=(entry_id, entry["patient"]))
+              disabled=not may_manage, on_click=remove_entry, args=(entry_id, entry.patient))
     forms.form_error(OFFER)
 
 with slots_col:
-    days = frontdesk.parse_days(entry["preferred_days"])
+    days = frontdesk.parse_days(entry.preferred_days)
+
     def search(weekdays):
-        return appointments.find_next_available(
-            conn, int(entry["type_id"]), provider_id=None if provider_id is None else int(provider_id),
-            patient_id=int(entry["patient_id"]), limit=frontdesk.OFFER_SHOWN, weekdays=weekdays,
-        )
+        return slots.find_next_available(conn, entry.type_id, provider_id=entry.provider_id,
+                                         patient_id=entry.patient_id, limit=frontdesk.OFFER_SHOWN, weekdays=weekdays)
 
     try:
-        slots, on_their_days = frontdesk.offer_slots(search, days)
+        offered, on_their_days = frontdesk.offer_slots(search, days)
     except ClinicError as exc:
         st.error(str(exc), icon=":material/error:")
-        slots, on_their_days = [], True
-    if not slots:
+        offered, on_their_days = [], True
+    if not offered:
         st.warning("No free slot for this visit in the booking horizon.", icon=":material/event_busy:")
     else:
         if days and not on_their_days:
@@ -217,7 +201,7 @@ with slots_col:
         else:
             st.caption("The next free slots" + (" on their preferred days." if days else "."))
         with st.container(border=True, key="waitlist_slots"):
-            for slot in slots:
+            for slot in offered:
                 when_col, who_col, button_col = st.columns([1.6, 1.8, 1], vertical_alignment="center")
                 when_col.markdown(f"**{local(slot.start, '%a %d %b · %H:%M')}**")
                 who_col.markdown(md(slot.provider))
@@ -225,6 +209,6 @@ with slots_col:
                     st.button(
                         "Book", key=f"offer_{entry_id}_{slot.provider_id}_{local(slot.start, '%Y%m%d%H%M')}",
                         icon=":material/event_available:", disabled=not may_book, width="stretch",
-                        on_click=book_slot, args=(entry_id, slot.provider_id, slot.start, entry["patient"],
+                        on_click=book_slot, args=(entry_id, slot.provider_id, slot.start, entry.patient,
                                                   slot.provider),
                     )

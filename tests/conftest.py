@@ -44,7 +44,7 @@ def conn(db_path: Path):
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory) -> Path:
     """A small seeded database built once per session; tests get their own copy."""
-    from db import seed
+    from demo import seed
 
     path = tmp_path_factory.mktemp("template") / "seeded.duckdb"
     connection = db.connect(path)

@@ -21,3 +21,14 @@ def test_unknown_pages_actions_and_roles_are_refused():
 def test_the_access_table_names_only_known_roles():
     for roles in list(PAGES.values()) + list(ACTIONS.values()):
         assert set(roles) <= set(ROLES)
+
+
+def test_clinicians_change_only_their_own_patients_appointments_and_the_front_office_everyones():
+    from clinic.access import may_change_appointment
+
+    assert may_change_appointment("clinician", True)
+    assert not may_change_appointment("clinician", False)
+    for role in ("front_desk", "manager", "admin"):
+        assert may_change_appointment(role, False)
+    assert not may_change_appointment("billing", True)
+    assert not may_change_appointment(None, True)

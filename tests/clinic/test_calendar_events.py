@@ -1,14 +1,14 @@
-"""The calendar's translation layer: FullCalendar's strings and clinic instants, views, events."""
+"""The calendar's pure logic: FullCalendar's time strings read as clinic instants, callback values as
+actions, which days a view shows, the working window, and what a selected range suggests."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-import pandas as pd
 import pytest
 
 from clinic import calendar_events as ce
-from clinic.scheduling import Block, Interval, VisitType
+from clinic.scheduling import Block, VisitType
 
 NY = "America/New_York"
 UTC = timezone.utc
@@ -130,68 +130,26 @@ def test_the_time_grid_spans_the_working_hours_in_whole_hours():
     assert ce.working_window([]) == (time(7), time(19))
 
 
-def test_business_hours_count_days_from_sunday_as_fullcalendar_does():
-    hours = ce.business_hours([Block(0, time(8), time(12)), Block(6, time(9), time(13))])
-    assert hours == [{"daysOfWeek": [1], "startTime": "08:00", "endTime": "12:00"},
-                     {"daysOfWeek": [0], "startTime": "09:00", "endTime": "13:00"}]
+def test_closed_days_are_those_inside_the_view_in_day_order():
+    closures = {date(2026, 12, 25): "Christmas Day", date(2026, 11, 26): "Thanksgiving Day", date(2027, 1, 1): None}
+    assert ce.closed_days(closures, "day", date(2026, 11, 26)) == [(date(2026, 11, 26), "Thanksgiving Day")]
+    assert ce.closed_days(closures, "week", date(2026, 12, 23)) == [(date(2026, 12, 25), "Christmas Day")]
+    assert ce.closed_days(closures, "month", date(2026, 12, 1)) == [
+        (date(2026, 12, 25), "Christmas Day"), (date(2027, 1, 1), None)]
 
 
-def test_a_provider_without_hours_is_shaded_all_day():
-    assert ce.resource(5, "Dr. Y", [])["businessHours"] is False
-
-
-# --- events -----------------------------------------------------------------------------------
-
-
-def row(**overrides):
-    values = {"id": 9, "start_at": pd.Timestamp("2026-11-30 15:00", tz="UTC"),
-              "end_at": pd.Timestamp("2026-11-30 15:15", tz="UTC"), "status": "scheduled", "patient": "Ng, Ann",
-              "visit_type": "Follow-up", "provider": "Dr. Okafor", "provider_id": 3, "provider_colour": "#2563eb",
-              "type_id": 2}
-    values.update(overrides)
-    return values
-
+# --- what a selection or a drag means ----------------------------------------------------------
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-def test_an_appointment_event_names_patient_type_and_status_at_local_time_in_its_provider_column():
-    event = ce.appointment_event(row(), NY, movable=True, now=NOW)
-    assert event["title"] == "Ng, Ann · Follow-up · Scheduled"
-    assert (event["start"], event["end"]) == ("2026-11-30T10:00:00", "2026-11-30T10:15:00")
-    assert event["resourceId"] == "3"
-    assert event["backgroundColor"] == "#2563eb" and event["textColor"] == "#ffffff"
-    assert event["extendedProps"]["appointment_id"] == 9
-    assert event["editable"] is True
-
-
-def test_only_future_scheduled_or_confirmed_appointments_can_be_dragged_and_only_by_bookers():
-    assert not ce.appointment_event(row(status="checked_in"), NY, movable=True, now=NOW)["editable"]
-    assert not ce.appointment_event(row(), NY, movable=False, now=NOW)["editable"]
-    past = row(start_at=pd.Timestamp("2026-11-20 15:00", tz="UTC"), end_at=pd.Timestamp("2026-11-20 15:15", tz="UTC"))
-    assert not ce.appointment_event(past, NY, movable=True, now=NOW)["editable"]
-
-
-def test_week_and_month_titles_name_the_provider_too():
-    assert ce.appointment_event(row(), NY, movable=True, now=NOW, with_provider=True)["title"].endswith("· Dr. Okafor")
-
-
-def test_text_stays_readable_on_light_provider_colours():
-    assert ce.text_colour("#fde68a") == "#111827"
-    assert ce.text_colour("#1e3a8a") == "#ffffff"
-    assert ce.text_colour("not a colour") == "#ffffff"
-
-
-def test_closures_and_time_off_are_background_bands():
-    closed = ce.closure_event(date(2026, 11, 26), "Thanksgiving Day", (time(8), time(18)))
-    assert closed["display"] == "background"
-    assert (closed["start"], closed["end"]) == ("2026-11-26T08:00:00", "2026-11-26T18:00:00")
-    assert "Thanksgiving Day" in closed["title"]
-    whole = ce.closure_event(date(2026, 11, 26), None, (time(8), time(18)), all_day=True)
-    assert (whole["start"], whole["end"], whole["allDay"]) == ("2026-11-26", "2026-11-27", True)
-    away = ce.time_off_event(3, Interval(datetime(2026, 11, 30, 13, tzinfo=UTC), datetime(2026, 11, 30, 17, tzinfo=UTC),
-                                         "Meeting"), NY)
-    assert (away["start"], away["resourceId"], away["title"]) == ("2026-11-30T08:00:00", "3", "Away: Meeting")
+def test_only_future_scheduled_or_confirmed_appointments_can_be_moved():
+    later = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    assert ce.can_be_moved("scheduled", later, NOW)
+    assert ce.can_be_moved("confirmed", later, NOW)
+    assert not ce.can_be_moved("checked_in", later, NOW)
+    assert not ce.can_be_moved("cancelled", later, NOW)
+    assert not ce.can_be_moved("scheduled", NOW - timedelta(minutes=1), NOW)
 
 
 def test_a_dragged_range_guesses_the_visit_type_only_when_one_type_fits():
@@ -201,27 +159,10 @@ def test_a_dragged_range_guesses_the_visit_type_only_when_one_type_fits():
     assert ce.guess_type(45, types) is None
 
 
-def test_type_stripes_use_only_valid_colours():
-    css = ce.type_stripes_css([VisitType(1, "A", 10, colour="#0ea5e9"), VisitType(2, "B", 10, colour="red;}body{")])
-    assert ".cd-type-1" in css and "#0ea5e9" in css
-    assert "cd-type-2" not in css
-
-
 def test_find_next_free_times_never_starts_in_the_past():
     now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
     assert ce.search_from(date(2026, 11, 30), NY, now) == now
     assert ce.search_from(date(2026, 12, 2), NY, now) == datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
-
-
-def test_the_month_grid_shows_a_count_per_provider_and_day_that_opens_the_day():
-    rows = [row(), row(id=10, start_at=pd.Timestamp("2026-11-30 16:00", tz="UTC")),
-            row(id=11, provider_id=4, provider="Dr. Bell", provider_colour="#0891b2"),
-            row(id=12, start_at=pd.Timestamp("2026-12-01 04:30", tz="UTC"))]  # 23:30 on 30 Nov in New York
-    events = ce.month_summary_events(rows, NY)
-    assert [(e["start"], e["title"]) for e in events] == [("2026-11-30", "Dr. Bell · 1"),
-                                                          ("2026-11-30", "Dr. Okafor · 3")]
-    clicked = ce.parse_action({"callback": "eventClick", "eventClick": {"event": events[1]}}, NY)
-    assert (clicked.day, clicked.provider_id, clicked.appointment_id) == (date(2026, 11, 30), 3, None)
 
 
 def test_a_dragged_half_hour_suggests_the_half_hour_type_but_a_click_or_a_day_suggests_nothing():
@@ -237,6 +178,14 @@ def test_a_dragged_half_hour_suggests_the_half_hour_type_but_a_click_or_a_day_su
     # A day picked in the month grid starts at the first working row, clinic time.
     assert ce.booking_start(whole_day, (time(8), time(18)), NY) == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
     assert ce.booking_start(dragged, (time(8), time(18)), NY) == start
+
+
+def test_a_clicked_month_count_is_read_as_that_day_and_provider():
+    value = {"callback": "eventClick", "eventClick": {"event": {
+        "id": "day-2026-11-30-3", "title": "Dr. Okafor · 3", "start": "2026-11-30", "allDay": True,
+        "extendedProps": {"day": "2026-11-30", "provider_id": 3, "count": 3}}}}
+    clicked = ce.parse_action(value, NY)
+    assert (clicked.day, clicked.provider_id, clicked.appointment_id) == (date(2026, 11, 30), 3, None)
 
 
 def test_weekend_columns_appear_only_when_someone_works_weekends():

@@ -1,15 +1,13 @@
-"""The day sheet, pure: ages, rows, printable text, and the PDF itself (read back without pypdf)."""
+"""The day sheet, pure: ages, rows, and the PDF itself (read back without pypdf)."""
 
 from __future__ import annotations
 
 import re
 import zlib
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from types import SimpleNamespace
 
-import pytest
-
-from clinic import daysheet
+from clinic import daysheet, printing
 from clinic.daysheet import DaySheet, SheetRow
 
 TZ = "America/New_York"
@@ -17,14 +15,15 @@ DAY = date(2026, 3, 2)
 
 
 def record(**overrides):
+    """An appointment as ``db.appointments.list_rows`` returns it (attributes; None when missing)."""
     values = {
         "id": 1, "start_at": datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc),
         "end_at": datetime(2026, 3, 2, 14, 15, tzinfo=timezone.utc), "status": "scheduled",
-        "patient": "Tanaka, Ana", "mrn": "100015", "date_of_birth": datetime(1952, 6, 29),
-        "visit_type": "Follow-up", "reason": "Ear pain", "first_visit": False,
+        "patient": "Tanaka, Ana", "mrn": "100015", "date_of_birth": date(1952, 6, 29),
+        "visit_type": "Follow-up", "reason": "Ear pain", "first_visit": False, "allergies": None,
     }
     values.update(overrides)
-    return values
+    return SimpleNamespace(**values)
 
 
 def row(n: int = 1, **overrides) -> SheetRow:
@@ -98,7 +97,7 @@ def test_rows_are_clinic_local_in_time_order_without_cancelled_ones():
 
 
 def test_missing_values_from_the_database_show_as_blanks():
-    (only,) = daysheet.rows_from_records([record(reason=float("nan"), date_of_birth=None, mrn=None, first_visit=None)], TZ)
+    (only,) = daysheet.rows_from_records([record(reason=None, date_of_birth=None, mrn=None, first_visit=None)], TZ)
     assert (only.reason, only.age, only.mrn, only.new_patient) == ("", "", "", False)
 
 
@@ -119,26 +118,6 @@ def test_the_summary_counts_patients_and_new_ones_and_spans_the_day():
 def test_the_file_name_says_which_day_and_whose():
     sheet = DaySheet("Clinic", "Dr. Zoë O'Brien-Łaski", DAY, [])
     assert daysheet.filename(sheet) == "day-sheet-2026-03-02-dr-zoe-o-brien-aski.pdf"
-
-
-# --- printable text --------------------------------------------------------------------------
-
-
-def test_western_european_names_print_exactly():
-    for name in ("Søndergaard, Åse", "Müller, Jürgen", "Núñez, Iñés", "Šimon, Žaneta", "Œuvrard, Zoë"):
-        assert daysheet.printable(name) == name
-
-
-def test_letters_outside_the_pdf_font_lose_only_their_accent():
-    assert daysheet.printable("Dvořák, Łucja Nguyễn Đức") == "Dvorák, Lucja Nguyen Duc"
-
-
-def test_scripts_the_pdf_font_cannot_draw_become_question_marks_not_errors():
-    assert daysheet.printable("Иван 王芳") == "???? ??"
-
-
-def test_line_breaks_and_control_characters_do_not_reach_the_paper():
-    assert daysheet.printable("Knee pain\r\n\tafter fall\x00") == "Knee pain after fall"
 
 
 # --- the PDF ---------------------------------------------------------------------------------
@@ -195,15 +174,9 @@ def test_the_header_says_when_the_rows_were_read():
     assert b"As of 2026-03-02 07:45" in pdf_text(daysheet.build_pdf(sheet))
 
 
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-
-
-@pytest.mark.skipif(not DEJAVU.exists(), reason="no DejaVu Sans on this machine to try the Unicode font option")
-def test_with_a_unicode_font_names_are_printed_as_typed():
+def test_with_the_bundled_unicode_font_names_are_printed_as_typed():
     rows = [row(1, patient="Иванова, Анна"), row(2, patient="王芳", reason="Kopfschmerz\x00 \u200b– 头痛")]
-    pdf = daysheet.build_pdf(
-        DaySheet("Clinic", "Dr. Łaski", DAY, rows), font=DEJAVU, bold_font=DEJAVU.with_name("DejaVuSans-Bold.ttf")
-    )
+    pdf = daysheet.build_pdf(DaySheet("Clinic", "Dr. Łaski", DAY, rows), **printing.bundled_fonts())
     assert pdf.startswith(b"%PDF-")
     assert b"/FontFile2" in pdf  # the TrueType font is embedded
     # The embedded font maps glyphs back to Unicode: Cyrillic И (U+0418) is in its ToUnicode map.

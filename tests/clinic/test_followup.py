@@ -1,4 +1,4 @@
-"""The inbox's small rules: ages, due labels, counts, and the log form's first checks."""
+"""The communication log's rules: ages, due labels, counts, routing, and what a new item must hold."""
 
 from __future__ import annotations
 
@@ -35,13 +35,33 @@ def test_due_labels_say_how_late_or_when(due, label):
     assert followup.due_label(due, TODAY) == label
 
 
-def test_the_log_form_reports_every_problem_at_once():
+def test_a_new_item_reports_every_problem_at_once():
     with pytest.raises(ValidationError) as caught:
-        followup.check_new_item(subject="  \n ", searched="Smith", patient_id=None, due_on=date(2026, 3, 1),
-                                today=TODAY)
-    assert set(caught.value.errors) == {"subject", "patient", "due_on"}
+        followup.check_message(patient_id=None, channel="fax", request_type="refill", subject="  \n ",
+                               due_on=date(2026, 3, 1), today=TODAY)
+    assert set(caught.value.errors) == {"channel", "subject", "due_on"}
+    assert caught.value.errors["due_on"] == "The due date is in the past."
 
 
-def test_a_call_about_no_patient_with_a_subject_and_no_due_date_passes():
-    followup.check_new_item(subject="Pharmacy called", searched="", patient_id=None, due_on=None, today=TODAY)
-    followup.check_new_item(subject="Refill", searched="Smith", patient_id=7, due_on=TODAY, today=TODAY)
+def test_a_call_about_no_patient_with_a_subject_and_no_due_date_passes_and_is_routed():
+    item = followup.check_message(patient_id=None, channel="phone_in", request_type="refill",
+                                  subject="  Pharmacy   called ", today=TODAY)
+    assert (item.subject, item.body, item.due_on, item.routing) == (
+        "Pharmacy called", None, None, followup.Routing(None, "clinician"))
+    due_today = followup.check_message(patient_id=7, channel="email", request_type="billing", subject="Refill",
+                                       assignee_user=12, due_on=TODAY, today=TODAY)
+    assert due_today.routing == followup.Routing(12, None)
+
+
+@pytest.mark.parametrize("request_type, role", [("refill", "clinician"), ("results", "clinician"),
+                                                ("billing", "billing"), ("appointment", "front_desk"),
+                                                ("other", "front_desk")])
+def test_requests_go_to_the_role_that_handles_them_unless_someone_is_chosen(request_type, role):
+    assert followup.route(request_type, user_id=None, role=None) == followup.Routing(None, role)
+    assert followup.route(request_type, user_id=None, role="manager") == followup.Routing(None, "manager")
+
+
+def test_a_search_typed_without_a_patient_chosen_is_a_mistake():
+    assert set(followup.unchosen_patient("Smith", None)) == {"patient"}
+    assert followup.unchosen_patient("Smith", 7) == {}
+    assert followup.unchosen_patient("   ", None) == {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -83,10 +83,25 @@ def test_a_wait_reads_as_a_person_would_say_it(minutes, label):
     assert fd.waited_label(minutes) == label
 
 
-def row(id_, status, start, *, arrived=None, started=None, busy_until=None, patient=None, **extra):
-    return {"id": id_, "status": status, "start_at": start, "busy_until": busy_until or start + timedelta(minutes=15),
-            "arrived_at": arrived if arrived is not None else math.nan, "started_at": started,
-            "patient": patient or f"Patient {id_}", "provider": "Dr. Ames", "visit_type": "Follow-up", **extra}
+@dataclass(frozen=True)
+class Row:
+    """The attributes of ``db.appointments.AppointmentRow`` that the front-desk rules read."""
+
+    id: int
+    status: str
+    start_at: datetime
+    busy_until: datetime
+    arrived_at: datetime | None
+    started_at: datetime | None
+    patient: str
+    provider: str = "Dr. Ames"
+    visit_type: str = "Follow-up"
+    reminder_outcome: str | None = None
+
+
+def row(id_, status, start, *, arrived=None, started=None, busy_until=None, patient=None, outcome=None):
+    return Row(id_, status, start, busy_until or start + timedelta(minutes=15), arrived, started,
+               patient or f"Patient {id_}", reminder_outcome=outcome)
 
 
 def test_the_waiting_room_lists_checked_in_patients_not_yet_taken_in_longest_wait_first():
@@ -108,13 +123,6 @@ def test_a_wait_becomes_long_at_twenty_minutes():
     [short] = fd.waiting_room([row(1, "checked_in", at(9), arrived=at(9))], at(9, 19))
     [long_] = fd.waiting_room([row(1, "checked_in", at(9), arrived=at(9))], at(9, 20))
     assert not short.long and long_.long
-
-
-def test_pandas_missing_times_count_as_not_started():
-    import pandas as pd
-
-    waiting = fd.waiting_room([row(1, "checked_in", at(9, 0), arrived=at(9, 0), started=pd.NaT)], at(9, 5))
-    assert [w.minutes for w in waiting] == [5]
 
 
 def test_the_day_tiles_split_checked_in_patients_into_waiting_and_with_provider():
@@ -223,13 +231,16 @@ def test_a_clinic_with_no_working_day_falls_back_to_the_calendar_date():
 
 def test_reminder_counts_tell_who_still_needs_a_call():
     rows = [
-        {"status": "scheduled", "reminder_outcome": None},
-        {"status": "scheduled", "reminder_outcome": math.nan},
-        {"status": "confirmed", "reminder_outcome": "confirmed"},
-        {"status": "confirmed", "reminder_outcome": None},  # confirmed when booked
-        {"status": "scheduled", "reminder_outcome": "left_message"},
-        {"status": "scheduled", "reminder_outcome": "no_answer"},
-        {"status": "scheduled", "reminder_outcome": "wants_reschedule"},
+        row(i, status, at(9), outcome=outcome)
+        for i, (status, outcome) in enumerate([
+            ("scheduled", None),
+            ("scheduled", None),
+            ("confirmed", "confirmed"),
+            ("confirmed", None),  # confirmed when booked
+            ("scheduled", "left_message"),
+            ("scheduled", "no_answer"),
+            ("scheduled", "wants_reschedule"),
+        ])
     ]
     assert fd.reminder_counts(rows) == fd.ReminderCounts(to_call=2, confirmed=2, not_reached=2, wants_reschedule=1)
 
@@ -253,7 +264,7 @@ def test_every_reminder_outcome_has_its_label():
 
 @pytest.mark.parametrize(
     "stored, label",
-    [(None, "Any day"), ("", "Any day"), (math.nan, "Any day"), ("0", "Mon"), ("4,0,2", "Mon, Wed, Fri"),
+    [(None, "Any day"), ("", "Any day"), ("0", "Mon"), ("4,0,2", "Mon, Wed, Fri"),
      ("1,1,9,x", "Tue")],
 )
 def test_preferred_days_read_as_weekday_names(stored, label):

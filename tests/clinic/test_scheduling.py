@@ -154,3 +154,11 @@ def test_slots_accepted_one_after_another_never_overlap(starts, duration):
     ordered = sorted(accepted, key=lambda i: i.start)
     for a, b in zip(ordered, ordered[1:]):
         assert a.end <= b.start
+
+
+def test_every_status_has_one_badge_colour_and_the_day_statuses_are_attendance_only():
+    assert set(s.STATUS_COLOURS) == set(s.STATUSES)
+    assert (s.STATUS_COLOURS["no_show"], s.STATUS_COLOURS["completed"]) == ("red", "green")
+    assert s.ON_THE_DAY == {"checked_in", "completed", "no_show"}
+    # Confirming and cancelling can happen any day before the visit; attendance only on the day.
+    assert not s.ON_THE_DAY & {"scheduled", "confirmed", "cancelled"}

@@ -10,9 +10,10 @@ import pytest
 
 import db
 from clinic import scheduling
-from clinic.errors import ClinicError
+from clinic.errors import ClinicError, NotAllowed
 from db import appointments
 from tests.conftest import make_patient, make_provider, make_user, make_visit_type
+from tests.db.race_helpers import book_naively
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=NY)  # Monday, before opening
@@ -112,7 +113,7 @@ def test_closure_and_public_holiday_refuse_bookings(clinic):
     from db import availability
 
     conn = clinic["conn"]
-    availability.add_closure(conn, at(3, 12).astimezone(NY).date(), "Staff training", by="test")
+    availability.add_closure(conn, at(3, 12).astimezone(NY).date(), "Staff training", by="test", now=NOW)
     with pytest.raises(scheduling.ClinicClosed, match="Staff training"):
         book(clinic, at(3, 9))
     # 25 May 2026 is Memorial Day; switching the holiday off opens the day.
@@ -171,6 +172,45 @@ def test_a_confirming_reminder_call_confirms_the_appointment(clinic):
     assert (got.status, got.reminder_outcome, got.reminder_at) == ("confirmed", "confirmed", NOW)
 
 
+def test_a_clinician_changes_their_own_patients_appointments_but_not_a_colleagues(clinic):
+    from db import users
+
+    conn = clinic["conn"]
+    doctor = users.get(conn, make_user(conn, role="clinician"))
+    own = make_provider(conn, name="Dr. Own", user_id=doctor.id)
+    mine = book(clinic, at(2, 9), provider=own)
+    theirs = book(clinic, at(2, 9))  # Dr. Ames, not linked to this clinician
+    arrival = at(2, 8, 55)
+    appointments.change_status(conn, mine, "checked_in", user=doctor, now=arrival)
+    appointments.mark_started(conn, mine, user=doctor, now=arrival)
+    with pytest.raises(NotAllowed, match="your own patients"):
+        appointments.change_status(conn, theirs, "checked_in", user=doctor, now=arrival)
+    assert appointments.get(conn, theirs).status == "scheduled"
+    appointments.change_status(conn, theirs, "checked_in", user=clinic["user"], now=arrival)  # the desk may
+    with pytest.raises(NotAllowed, match="your own patients"):
+        appointments.mark_started(conn, theirs, user=doctor, now=arrival)
+    assert appointments.get(conn, theirs).started_at is None
+
+
+def test_an_account_deactivated_or_without_the_role_is_refused_when_it_acts(clinic):
+    from db import users
+
+    conn = clinic["conn"]
+    appt = book(clinic, at(2, 9))
+    billing = users.get(conn, make_user(conn, role="billing"))
+    with pytest.raises(NotAllowed):
+        appointments.change_status(conn, appt, "checked_in", user=billing, now=at(2, 8, 55))
+    with pytest.raises(NotAllowed):
+        appointments.book(conn, patient_id=make_patient(conn), provider_id=clinic["provider"],
+                          type_id=clinic["follow_up"], start=at(2, 10), user=billing, now=NOW)
+    users.set_active(conn, clinic["user"].id, False, by="test")
+    # The desk's screen still holds the account it loaded: the write re-reads it and refuses.
+    with pytest.raises(NotAllowed, match="no longer active"):
+        appointments.record_reminder(conn, appt, "confirmed", user=clinic["user"], now=NOW)
+    assert appointments.get(conn, appt).status == "scheduled"
+    assert db.read(conn, "SELECT count(*) FROM appointments")[0][0] == 1
+
+
 # --- race-freedom --------------------------------------------------------------------------
 
 THREADS = 50
@@ -214,6 +254,7 @@ def real_book(conn, **kwargs):
     return appointments.book(conn, now=NOW, **kwargs)
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("round_", range(3))
 def test_fifty_threads_racing_for_one_slot_leave_exactly_one_booking(clinic, round_):
     # Half aim at 09:00 sharp, half at 09:05 (overlapping): every pair collides.
@@ -226,22 +267,24 @@ def test_fifty_threads_racing_for_one_slot_leave_exactly_one_booking(clinic, rou
     assert overlapping_pairs(clinic["conn"]) == 0
 
 
+@pytest.mark.serial
 def test_the_race_test_catches_a_naive_check_then_insert(clinic):
-    # The same race against check-then-insert without the version bump: DuckDB's MVCC lets
-    # several bookers each see a free slot, and they all insert. This proves the test above
-    # would notice a regression.
-    doubled = 0
-    for round_ in range(5):
-        base = at(2 + round_, 9)
-        won, _, other = race(clinic, appointments.book_naively_for_tests, [base] * THREADS)
-        assert other == []
-        doubled += len(won) > 1
-        if doubled:
-            break
-    assert doubled, "the naive booking never double-booked: the race test would not catch a regression"
-    assert overlapping_pairs(clinic["conn"]) > 0
+    # The same race against check-then-insert without the version bump, with the interleaving
+    # forced: every naive booker has checked (and seen a free slot) before any of them inserts.
+    # DuckDB's MVCC lets them all insert, so the overlap check above would notice a regression.
+    bookers = 3
+    barrier = threading.Barrier(bookers, timeout=30)
+
+    def naive(conn, **kwargs):
+        return book_naively(conn, after_check=barrier.wait, **kwargs)
+
+    won, refused, other = race(clinic, naive, [at(2, 9)] * bookers)
+    assert other == [] and refused == []
+    assert len(won) == bookers
+    assert overlapping_pairs(clinic["conn"]) == bookers * (bookers - 1) // 2
 
 
+@pytest.mark.serial
 def test_one_patient_raced_at_two_providers_is_booked_once(clinic):
     conn = clinic["conn"]
     patient = make_patient(conn)

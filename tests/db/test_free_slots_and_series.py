@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import db
-from clinic.errors import ValidationError
-from db import appointments, patients, waitlist
+from clinic import scheduling
+from clinic.errors import ClinicError, ValidationError
+from db import appointments, patients, slots, waitlist
 from tests.conftest import make_patient, make_provider, make_user, make_visit_type
 
 NY = ZoneInfo("America/New_York")
@@ -37,20 +38,20 @@ def test_next_available_skips_taken_slots_and_lists_providers_in_time_order(desk
     conn = desk["conn"]
     appointments.book(conn, patient_id=make_patient(conn), provider_id=desk["ames"], type_id=desk["follow_up"],
                       start=at(3, 2, 8), user=desk["user"], now=NOW)
-    slots = appointments.find_next_available(conn, desk["follow_up"], after=NOW, limit=4)
-    assert [(s.provider, s.start) for s in slots] == [
+    found = slots.find_next_available(conn, desk["follow_up"], after=NOW, limit=4)
+    assert [(s.provider, s.start) for s in found] == [
         ("Dr. Berg", at(3, 2, 8)),
         ("Dr. Ames", at(3, 2, 8, 15)),
         ("Dr. Berg", at(3, 2, 8, 15)),
         ("Dr. Ames", at(3, 2, 8, 30)),
     ]
-    only_ames = appointments.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW, limit=2)
+    only_ames = slots.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW, limit=2)
     assert [s.start for s in only_ames] == [at(3, 2, 8, 15), at(3, 2, 8, 30)]
 
 
 def test_every_slot_offered_can_really_be_booked(desk):
     conn = desk["conn"]
-    for slot in appointments.find_next_available(conn, desk["follow_up"], after=NOW, limit=6):
+    for slot in slots.find_next_available(conn, desk["follow_up"], after=NOW, limit=6):
         appointments.book(conn, patient_id=make_patient(conn), provider_id=slot.provider_id,
                           type_id=desk["follow_up"], start=slot.start, user=desk["user"], now=NOW)
 
@@ -59,13 +60,13 @@ def test_next_available_on_a_full_day_moves_to_the_next_working_day(desk):
     conn = desk["conn"]
     from db import availability
 
-    availability.add_closure(conn, date(2026, 3, 2), "Inventory day", by="test")
-    slots = appointments.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW, limit=1)
-    assert slots[0].start == at(3, 3, 8)
+    availability.add_closure(conn, date(2026, 3, 2), "Inventory day", by="test", now=NOW)
+    found = slots.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW, limit=1)
+    assert found[0].start == at(3, 3, 8)
 
 
 def test_a_weekly_series_keeps_its_local_time_across_the_clock_change():
-    starts = appointments.series_starts(at(3, 2, 9), 1, 3, "America/New_York")
+    starts = slots.series_starts(at(3, 2, 9), 1, 3, "America/New_York")
     assert [s.astimezone(NY).strftime("%m-%d %H:%M") for s in starts] == ["03-02 09:00", "03-09 09:00", "03-16 09:00"]
     assert [s.hour for s in starts] == [14, 13, 13]
 
@@ -74,14 +75,14 @@ def test_a_series_plan_names_the_dates_that_cannot_be_booked_and_booking_writes_
     conn = desk["conn"]
     from db import availability
 
-    availability.add_closure(conn, date(2026, 3, 16), "Staff training", by="test")
+    availability.add_closure(conn, date(2026, 3, 16), "Staff training", by="test", now=NOW)
     patient = make_patient(conn)
-    plan = appointments.plan_series(conn, patient_id=patient, provider_id=desk["ames"], type_id=desk["follow_up"],
+    plan = slots.plan_series(conn, patient_id=patient, provider_id=desk["ames"], type_id=desk["follow_up"],
                                     first=at(3, 2, 9), every_weeks=1, times=4, now=NOW)
     assert [o.problem is None for o in plan] == [True, True, False, True]
     assert "Staff training" in plan[2].problem
     assert db.read(conn, "SELECT count(*) FROM appointments")[0][0] == 0
-    done = appointments.book_series(conn, patient_id=patient, provider_id=desk["ames"], type_id=desk["follow_up"],
+    done = slots.book_series(conn, patient_id=patient, provider_id=desk["ames"], type_id=desk["follow_up"],
                                     starts=[o.start for o in plan if o.problem is None], user=desk["user"], now=NOW)
     assert all(o.problem is None for o in done)
     rows = db.read(conn, "SELECT count(*), count(DISTINCT series_id) FROM appointments WHERE series_id IS NOT NULL")
@@ -99,9 +100,9 @@ def test_the_waitlist_offers_a_freed_slot_to_entries_that_fit(desk):
     waitlist.add(conn, patient_id=anyone, type_id=desk["follow_up"], provider_id=None, preferred_days=None, by="t")
     waitlist.add(conn, patient_id=anyone, type_id=long_visit, provider_id=None, preferred_days=None, by="t")
     fits = waitlist.matches_for_slot(conn, provider_id=desk["ames"], start=at(3, 2, 9), minutes=15)
-    assert sorted(fits["patient"].str.split(",").str[0]) == ["Anyday", "Monday"]
-    entry = int(fits["id"].iloc[0])
-    waitlist.mark_booked(conn, entry, 1, by="t")
+    assert sorted(m.patient.split(",")[0] for m in fits) == ["Anyday", "Monday"]
+    entry = fits[0].id
+    waitlist.remove(conn, entry, by="t")  # dealt with: no longer offered
     assert len(waitlist.matches_for_slot(conn, provider_id=desk["ames"], start=at(3, 2, 9), minutes=15)) == 1
 
 
@@ -136,6 +137,108 @@ def test_each_new_patient_gets_a_new_mrn(desk):
 
 def test_next_available_can_keep_to_some_weekdays(desk):
     conn = desk["conn"]
-    slots = appointments.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW,
+    found = slots.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW,
                                              limit=3, weekdays=[2])  # Wednesdays only
-    assert [s.start for s in slots] == [at(3, 4, 8), at(3, 4, 8, 15), at(3, 4, 8, 30)]
+    assert [s.start for s in found] == [at(3, 4, 8), at(3, 4, 8, 15), at(3, 4, 8, 30)]
+
+
+def test_booking_from_the_waitlist_books_and_closes_the_entry_in_one_go(desk):
+    conn = desk["conn"]
+    patient = make_patient(conn, last_name="Waiting")
+    entry = waitlist.add(conn, patient_id=patient, type_id=desk["follow_up"], provider_id=None, preferred_days=None,
+                         note="Mornings", by="t")
+    appointment_id = waitlist.book_from_waitlist(conn, entry, provider_id=desk["ames"], type_id=desk["follow_up"],
+                                                 start=at(3, 2, 9), user=desk["user"], notes="Mornings", now=NOW)
+    booked = appointments.get(conn, appointment_id)
+    assert (booked.patient_id, booked.provider_id, booked.notes) == (patient, desk["ames"], "Mornings")
+    assert db.read(conn, "SELECT status, appointment_id FROM waitlist WHERE id = ?", [entry]) == [
+        ("booked", appointment_id)]
+    assert waitlist.list_entries(conn) == []
+
+
+def test_a_refused_waitlist_booking_leaves_the_entry_waiting_and_a_closed_entry_books_nothing(desk):
+    conn = desk["conn"]
+    appointments.book(conn, patient_id=make_patient(conn), provider_id=desk["ames"], type_id=desk["follow_up"],
+                      start=at(3, 2, 9), user=desk["user"], now=NOW)
+    entry = waitlist.add(conn, patient_id=make_patient(conn), type_id=desk["follow_up"], provider_id=None,
+                         preferred_days=None, by="t")
+    with pytest.raises(scheduling.SlotTaken):
+        waitlist.book_from_waitlist(conn, entry, provider_id=desk["ames"], type_id=desk["follow_up"],
+                                    start=at(3, 2, 9), user=desk["user"], now=NOW)
+    assert [e.id for e in waitlist.list_entries(conn)] == [entry]
+    waitlist.remove(conn, entry, by=desk["user"])
+    with pytest.raises(ClinicError, match="already dealt with"):
+        waitlist.book_from_waitlist(conn, entry, provider_id=desk["berg"], type_id=desk["follow_up"],
+                                    start=at(3, 2, 10), user=desk["user"], now=NOW)
+    assert db.read(conn, "SELECT count(*) FROM appointments")[0][0] == 1
+
+
+def test_waitlist_entries_come_back_typed_with_any_provider_named(desk):
+    conn = desk["conn"]
+    patient = make_patient(conn, last_name="Typed")
+    waitlist.add(conn, patient_id=patient, type_id=desk["follow_up"], provider_id=None, preferred_days=[4, 0], by="t")
+    (entry,) = waitlist.list_entries(conn)
+    assert (entry.patient_id, entry.provider_id, entry.provider, entry.preferred_days, entry.note) == (
+        patient, None, "Any provider", "0,4", None)
+
+
+class CountingConnection:
+    """A connection that counts the statements run through its cursors."""
+
+    def __init__(self, conn):
+        self.conn, self.statements = conn, 0
+
+    def cursor(self):
+        outer = self
+
+        class Cursor:
+            def __init__(self, cur):
+                self.cur = cur
+
+            def execute(self, *args, **kwargs):
+                outer.statements += 1
+                self.cur.execute(*args, **kwargs)
+                return self
+
+            def __getattr__(self, name):
+                return getattr(self.cur, name)
+
+        return Cursor(self.conn.cursor())
+
+
+def test_a_series_plan_reads_the_same_few_queries_for_two_dates_or_twelve(desk):
+    conn = desk["conn"]
+    patient = make_patient(conn)
+    counts = []
+    for times in (2, 12):
+        counting = CountingConnection(conn)
+        plan = slots.plan_series(counting, patient_id=patient, provider_id=desk["ames"], type_id=desk["follow_up"],
+                                 first=at(3, 2, 9), every_weeks=1, times=times, now=NOW)
+        assert len(plan) == times and all(o.problem is None for o in plan)
+        counts.append(counting.statements)
+    assert counts[0] == counts[1] <= 12
+
+
+def test_a_series_plan_names_time_off_a_taken_slot_and_the_patients_own_visit_on_their_dates(desk):
+    conn = desk["conn"]
+    from db import availability
+
+    patient = make_patient(conn)
+    availability.add_time_off(conn, desk["ames"], at(3, 9, 8), at(3, 9, 12), "Conference", by="test", now=NOW)
+    appointments.book(conn, patient_id=make_patient(conn), provider_id=desk["ames"], type_id=desk["follow_up"],
+                      start=at(3, 16, 9), user=desk["user"], now=NOW)
+    appointments.book(conn, patient_id=patient, provider_id=desk["berg"], type_id=desk["follow_up"],
+                      start=at(3, 23, 9, 5), user=desk["user"], now=NOW)
+    plan = slots.plan_series(conn, patient_id=patient, provider_id=desk["ames"], type_id=desk["follow_up"],
+                             first=at(3, 2, 9), every_weeks=1, times=5, now=NOW)
+    problems = [o.problem for o in plan]
+    assert problems[0] is None and problems[4] is None
+    assert "away" in problems[1] and "Conference" in problems[1]
+    assert "Dr. Ames already has a patient" in problems[2]
+    assert "This patient already has an appointment" in problems[3]
+
+
+def test_a_series_with_an_unknown_provider_can_book_none_of_its_dates(desk):
+    plan = slots.plan_series(desk["conn"], patient_id=make_patient(desk["conn"]), provider_id=999_999,
+                             type_id=desk["follow_up"], first=at(3, 2, 9), every_weeks=2, times=3, now=NOW)
+    assert [o.problem for o in plan] == ["Choose a provider."] * 3

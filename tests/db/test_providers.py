@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from clinic.errors import NotFound, ValidationError
-from db import providers
+from clinic.errors import NotAllowed, NotFound, ValidationError
+from db import providers, users
 from tests.conftest import make_provider, make_user
 
 
@@ -35,7 +35,7 @@ def test_a_new_provider_is_listed_with_clean_values_and_audited(conn):
         "Dr. Ines Moreau", "nurse_practitioner", "#2563eb", True, False, doctor)
     assert [x.id for x in providers.list_providers(conn)] == [pid]
     assert providers.for_user(conn, doctor) == p
-    assert providers.list_all(conn).loc[0, "login"] == "ines"
+    assert [(row.provider, row.login) for row in providers.list_all(conn)] == [(p, "ines")]
     (who, entity, entity_id, detail), = audit_rows(conn, "provider.create")
     assert (who, entity, entity_id) == ("admin", "provider", str(pid))
     assert json.loads(detail)["name"] == "Dr. Ines Moreau"
@@ -136,7 +136,34 @@ def test_a_provider_with_appointments_and_time_off_can_still_be_edited(conn):
     pid = make_provider(conn, name="Dr. Busy")
     make_appointment(conn, provider_id=pid)
     availability.add_time_off(conn, pid, datetime(2026, 3, 3, 13, tzinfo=timezone.utc),
-                              datetime(2026, 3, 3, 17, tzinfo=timezone.utc), "Meeting", by="admin")
+                              datetime(2026, 3, 3, 17, tzinfo=timezone.utc), "Meeting", by="admin",
+                              now=datetime(2026, 3, 2, tzinfo=timezone.utc))
     providers.update(conn, pid, name="Dr. Busy Bee", kind="physician", colour="#123456", active=False,
                      accepting_new=False, user_id=None, by="admin")
     assert providers.get(conn, pid).name == "Dr. Busy Bee"
+
+
+def test_a_missing_provider_is_not_found(conn):
+    with pytest.raises(NotFound, match="That provider does not exist."):
+        providers.get(conn, 4242)
+
+
+def test_a_manager_demoted_after_the_page_was_drawn_cannot_add_or_change_a_provider(conn):
+    manager = users.get(conn, make_user(conn, username="meg", role="manager"))  # as the page loaded her
+    pid = make_provider(conn, name="Dr. Kept", colour="#111111")
+    users.set_role(conn, manager.id, "billing", by="test")
+    with pytest.raises(NotAllowed, match=r"Your role \(Billing\) does not allow this"):
+        new(conn, name="Dr. Sneaky", by=manager)
+    with pytest.raises(NotAllowed):
+        providers.update(conn, pid, name="Dr. Renamed", kind="physician", colour="#111111", active=True,
+                         accepting_new=True, user_id=None, by=manager)
+    assert [p.name for p in providers.list_providers(conn)] == ["Dr. Kept"]
+    assert audit_rows(conn, "provider.create") == audit_rows(conn, "provider.update") == []
+
+
+def test_a_provider_change_is_audited_under_the_acting_account(conn):
+    manager = users.get(conn, make_user(conn, username="max", role="manager"))
+    pid = new(conn, by=manager)
+    assert conn.execute("SELECT user_id, username FROM audit_log WHERE action = 'provider.create'").fetchall() == [
+        (manager.id, "max")]
+    assert providers.get(conn, pid).name == "Dr. Ines Moreau"

@@ -1,6 +1,6 @@
 import pytest
 
-from clinic.errors import BadLogin, LastAdmin, UsernameTaken, ValidationError
+from clinic.errors import BadLogin, LastAdmin, NotAllowed, NotFound, UsernameTaken, ValidationError
 from db import audit, users
 from tests.conftest import make_user
 
@@ -84,3 +84,65 @@ def test_role_changes_are_audited_with_before_and_after(conn):
     users.set_role(conn, uid, "billing", by="admin1")
     (detail,) = conn.execute("SELECT detail FROM audit_log WHERE action = 'user.set_role'").fetchone()
     assert '"from": "front_desk"' in detail and '"to": "billing"' in detail
+
+
+# --- who acts: the account is read again inside every write ----------------------------------
+
+
+@pytest.fixture
+def two_admins(conn):
+    """An admin as a page loaded them (a User), and a second admin to change them meanwhile."""
+    first = users.get(conn, make_user(conn, username="ada", role="admin"))
+    second = make_user(conn, username="bo", role="admin")
+    return first, second
+
+
+def count(conn, sql: str, params=None) -> int:
+    return conn.execute(sql, params or []).fetchone()[0]
+
+
+def test_an_admin_demoted_after_the_page_was_drawn_can_no_longer_add_an_admin(conn, two_admins):
+    stale, other = two_admins
+    users.set_role(conn, stale.id, "front_desk", by=other)
+    before = count(conn, "SELECT count(*) FROM audit_log")
+    with pytest.raises(NotAllowed, match=r"Your role \(Front desk\) does not allow this"):
+        users.create(conn, username="mallory", full_name="Mallory", role="admin", password="a long password",
+                     by=stale)
+    assert users.find_by_username(conn, "mallory") is None
+    assert count(conn, "SELECT count(*) FROM audit_log") == before
+
+
+@pytest.mark.parametrize("change", ["set_role", "set_active", "reset_password"])
+def test_a_deactivated_admin_changes_no_account(conn, two_admins, change):
+    stale, other = two_admins
+    target = make_user(conn, username="cleo", role="billing")
+    users.set_active(conn, stale.id, False, by=other)
+    call = {"set_role": lambda: users.set_role(conn, target, "admin", by=stale),
+            "set_active": lambda: users.set_active(conn, target, False, by=stale),
+            "reset_password": lambda: users.reset_password(conn, target, "a new long password", by=stale)}[change]
+    with pytest.raises(NotAllowed, match="no longer active"):
+        call()
+    assert (users.get(conn, target).role, users.get(conn, target).active) == ("billing", True)
+    assert users.authenticate(conn, "cleo", "correct horse").id == target
+
+
+def test_an_account_change_is_audited_under_the_account_as_it_is_now(conn, two_admins):
+    stale, other = two_admins
+    target = make_user(conn, username="dee")
+    users.set_role(conn, target, "billing", by=stale)  # a User object: read again, still an admin
+    assert conn.execute("SELECT user_id, username FROM audit_log WHERE action = 'user.set_role'").fetchall() == [
+        (stale.id, "ada")]
+
+
+def test_nobody_deactivates_their_own_account(conn, two_admins):
+    me, _ = two_admins
+    with pytest.raises(NotAllowed, match="your own account"):
+        users.set_active(conn, me.id, False, by=me)
+    assert users.get(conn, me.id).active
+
+
+def test_a_missing_user_is_not_found(conn):
+    with pytest.raises(NotFound):
+        users.get(conn, 4242)
+    with pytest.raises(NotFound):
+        users.set_role(conn, 4242, "billing", by="test")

@@ -78,7 +78,8 @@ class SeededDb:
 def seed_for_e2e(path: Path) -> SeededDb:
     """A test-scale clinic seeded around the real today, with the facts pages should show."""
     from clinic import timeutil
-    from db import seed, settings
+    from db import settings
+    from demo import seed
 
     conn = db.connect(path)
     # Seeded around the real today, so the Home page shows today's appointments.

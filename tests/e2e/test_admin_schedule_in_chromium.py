@@ -54,3 +54,30 @@ def test_an_admin_adds_a_closure_and_every_tab_renders(app):
         shot = app.screenshot(f"admin-schedule-{re.sub(r'[^a-z]+', '-', title.lower())}")
         assert app.exceptions() == [], f"{title}: exception box (see {shot})"
     assert app.console_errors == []
+
+
+def test_a_time_typed_into_the_weekly_hours_table_reaches_the_rules(app):
+    """The table sends times as the browser formats them; an overlap typed there is refused by
+    name, which shows the typed time was read (the refusal writes nothing: the shared server's
+    hours stay as they were for the other browser tests)."""
+    app.open().sign_in("admin").go("Providers and hours")
+    page = app.page
+    page.get_by_role("tab", name="Weekly hours").click()
+    app.wait_idle()
+    panel = page.get_by_role("tabpanel")
+    expect(panel.get_by_label("Provider")).to_be_visible()
+    # The grid is drawn on a canvas: its first row (Monday 08:00-12:00) is one row height (35 px)
+    # below the header, its End column at the right.
+    box = panel.locator('[data-testid="stDataFrame"]').bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] * 0.85, box["y"] + 35 + 17)
+    time_field = page.locator("input[type=time]")
+    time_field.fill("14:00")  # into the 13:00-17:00 block that follows on Monday
+    page.keyboard.press("Enter")
+    expect(time_field).to_have_count(0)
+    app.wait_idle()  # the edit reaches the server as a rerun of its own
+    app.screenshot("admin-schedule-hours-edited")
+    panel.get_by_role("button", name="Save hours").click()
+    app.wait_idle()
+    expect(panel.get_by_text("Two blocks on the same day overlap.")).to_be_visible()
+    assert app.exceptions() == []
+    assert app.console_errors == []

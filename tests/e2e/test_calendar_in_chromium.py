@@ -74,6 +74,16 @@ def calendar_frame(app):
     return frame
 
 
+def close_dialog(app) -> None:
+    """Escape closes the open dialog; the page then remounts the calendar from the database (a
+    new component key, so a new iframe). Wait until the old iframe is gone: a locator resolved
+    meanwhile would find two calendars, or act on a frame that is being replaced."""
+    old = app.page.locator(CALENDAR).element_handle()
+    app.page.keyboard.press("Escape")
+    app.page.wait_for_function("frame => !frame.isConnected", arg=old, timeout=30_000)
+    app.wait_idle()
+
+
 def drag(app, start: dict, end: dict) -> None:
     page = app.page
     page.mouse.move(start["x"], start["y"])
@@ -150,8 +160,7 @@ def test_a_drag_select_books_through_the_dialog_and_a_refused_drag_snaps_back(ap
     details.get_by_text("Zephyrine, Ada").wait_for(timeout=30_000)
     expect(details.get_by_text("New patient (30 min)")).to_be_visible()
     expect(details.get_by_text("Scheduled").first).to_be_visible()
-    app.page.keyboard.press("Escape")
-    app.wait_idle()
+    close_dialog(app)
 
     # Drag it onto another appointment of the same provider: refused, and it goes back.
     frame = calendar_frame(app)

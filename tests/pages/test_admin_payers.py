@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import query
+from db import users
+from tests.conftest import database, query, user_id_for
 
 
 def open_payers(signed_in, role: str = "billing"):
@@ -97,3 +98,13 @@ def test_renaming_a_payer_to_another_payers_name_changes_nothing(signed_in, app_
     assert "Another payer already has that name." in [e.value for e in at.error]
     assert at.text_input(key=f"payer_{target}_name").value == "Blue Harbor Health"
     assert query(app_env, "SELECT name FROM payers WHERE id = ?", [target]) == [("Evergreen Mutual",)]
+
+
+def test_a_clerk_made_front_desk_with_the_page_still_open_adds_no_payer(signed_in, app_env):
+    at = open_payers(signed_in)
+    with database(app_env) as conn:
+        users.set_role(conn, user_id_for(app_env, "billing"), "front_desk", by="test")
+    at = add_payer(at, "Lakeside Health", "LKH-09", "commercial")
+    assert not at.exception
+    assert [t.value for t in at.toast] == ["Your role (Front desk) does not allow this."]
+    assert query(app_env, "SELECT count(*) FROM payers WHERE name = 'Lakeside Health'") == [(0,)]

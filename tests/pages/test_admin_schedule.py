@@ -4,13 +4,21 @@ that is shown next to its field and writes nothing."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 import db
 from clinic import timeutil
 from components.text import md
-from tests.conftest import TZ, make_provider, make_user, database
+from db import users
+from tests.conftest import SEED_TODAY, TZ, database, make_provider, make_user, user_id_for
+
+
+@pytest.fixture(autouse=True)
+def clinic_morning(clinic_clock):
+    """The screen runs on the clinic clock: nine o'clock on the seeded clinic's Monday, every run."""
+    clinic_clock(datetime.combine(SEED_TODAY, time(9), tzinfo=ZoneInfo(TZ)))
 
 
 def count(path, sql: str, params=None) -> int:
@@ -49,7 +57,7 @@ def provider_id(path, name: str) -> int:
 
 
 def soon() -> date:
-    """A day in the clinic's near future (the page works in real clinic-local time)."""
+    """A day in the clinic's near future (by the clinic clock the page runs on)."""
     return timeutil.today(TZ) + timedelta(days=12)
 
 
@@ -115,10 +123,11 @@ def hours_editor_key(at, pid: int) -> str:
     return next(d.key for d in at.dataframe if (d.key or "").startswith(f"hours_editor_{pid}_"))
 
 
-def edit_hours(at, pid: int, *, added=(), deleted=()):
-    """Edit the weekly-hours table as the browser would (deleted row numbers, added rows), then save."""
+def edit_hours(at, pid: int, *, added=(), deleted=(), edited=None):
+    """Edit the weekly-hours table as the browser would (changed cells by row number, deleted row
+    numbers, added rows), then save."""
     at.selectbox(key="hours_provider").select(pid).run()
-    edits = {"edited_rows": {}, "added_rows": list(added), "deleted_rows": list(deleted)}
+    edits = {"edited_rows": dict(edited or {}), "added_rows": list(added), "deleted_rows": list(deleted)}
     at.session_state[hours_editor_key(at, pid)] = edits
     return click(at.run(), "Save hours")
 
@@ -145,6 +154,20 @@ def test_a_second_block_on_a_day_and_a_removed_block_are_saved(signed_in, app_en
     assert len(after) == len(before)
     # The editor starts afresh from what was saved.
     assert (at.session_state[hours_editor_key(at, pid)] or {}).get("added_rows") in (None, [])
+
+
+def test_a_changed_cell_is_saved_and_the_rows_after_a_deleted_one_keep_their_own_values(signed_in, app_env):
+    pid = provider_id(app_env, "Dr. Amara Okafor")
+    before = hours(app_env, pid)
+    assert before[2:4] == [(1, time(8), time(12)), (1, time(13), time(17))]
+    # Row 0 (Monday 08:00-12:00) ends at 11:30 now; row 1 (Monday afternoon) goes; row 3 moves to Saturday.
+    at = edit_hours(open_schedule(signed_in), pid, deleted=[1],
+                    edited={0: {"end": "11:30:00.000"}, 3: {"weekday": "Saturday"}})
+    assert not at.exception
+    after = hours(app_env, pid)
+    assert after[:2] == [(0, time(8), time(11, 30)), (1, time(8), time(12))]
+    assert (5, time(13), time(17)) in after and (1, time(13), time(17)) not in after
+    assert len(after) == len(before) - 1
 
 
 def test_overlapping_blocks_are_refused_under_the_editor_and_the_hours_stay(signed_in, app_env):
@@ -386,3 +409,14 @@ def test_the_office_manager_can_change_schedules_too(signed_in):
     at = open_schedule(signed_in, "manager")
     assert at.title[0].value == "Providers and hours"
     assert not [e for e in errors(at) if "cannot" in e]
+
+
+def test_a_manager_made_front_desk_with_the_screen_still_open_adds_no_closure(signed_in, app_env):
+    before = closures(app_env)
+    at = open_schedule(signed_in, "manager")
+    with database(app_env) as conn:
+        users.set_role(conn, user_id_for(app_env, "manager"), "front_desk", by="test")
+    at = add_closure(at, soon(), "Staff training")
+    assert not at.exception
+    assert closures(app_env) == before
+    assert "Providers and hours" not in [t.value for t in at.title]  # the screen is no longer theirs

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import db
-from tests.conftest import user_id_for, database
+from db import users
+from tests.conftest import database, make_user, query, user_id_for
 
 
 def open_users(signed_in):
@@ -83,3 +86,26 @@ def test_an_admin_cannot_deactivate_their_own_account(signed_in, app_env):
     at = open_users(signed_in)
     at.selectbox(key="chosen_user").select(user_id_for(app_env, "admin")).run()
     assert at.button(key="toggle_active").disabled
+
+
+def test_last_sign_in_is_shown_in_clinic_time_and_never_as_a_dash(signed_in, app_env):
+    with database(app_env) as conn:
+        make_user(conn, username="never.here", full_name="Never Here")
+        conn.execute("UPDATE users SET last_sign_in_at = ? WHERE username = 'billing'",
+                     [datetime(2026, 3, 2, 14, 5, tzinfo=timezone.utc)])
+    table = open_users(signed_in).dataframe[0].value.set_index("username")
+    assert table.loc["billing", "last_sign_in_at"] == "2026-03-02 09:05"  # New York, UTC-5 in March
+    assert table.loc["never.here", "last_sign_in_at"] == "—"
+    assert "None" not in table.astype(str).to_numpy()
+
+
+def test_an_admin_demoted_with_the_page_still_open_cannot_add_an_admin(signed_in, app_env):
+    at = open_users(signed_in)
+    with database(app_env) as conn:  # another admin demotes them meanwhile
+        other = make_user(conn, username="second.admin", role="admin")
+        users.set_role(conn, user_id_for(app_env, "admin"), "front_desk", by=other)
+    at = fill_new_user(at, "mallory", "Mallory Admin", "admin", "a long password")
+    assert not at.exception
+    assert [t.value for t in at.toast] == ["Your role (Front desk) does not allow this."]
+    assert query(app_env, "SELECT count(*) FROM users WHERE username = 'mallory'") == [(0,)]
+    assert "Users" not in [t.value for t in at.title]  # the page itself is no longer theirs

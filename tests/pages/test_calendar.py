@@ -12,151 +12,31 @@ booking rules use, so every booking here is on a future working day computed fro
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta, timezone
 
 import db
 from clinic import timeutil
-from clinic.closures import public_holidays
-from tests.conftest import TZ, make_patient, database
-
-ZONE = ZoneInfo(TZ)
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def working_day(weeks_ahead: int = 1, weekday: int = 0) -> date:
-    """A future non-holiday weekday (Monday by default), well inside the booking horizon."""
-    today = timeutil.today(TZ)
-    day = today + timedelta(days=7 * weeks_ahead - today.weekday() + weekday)
-    holidays = public_holidays("US", "NY", [day.year, day.year + 1])
-    while day in holidays or day <= today:
-        day += timedelta(days=7)
-    return day
-
-
-def ids(path) -> dict:
-    with database(path) as conn:
-        providers = dict(db.read(conn, "SELECT name, id FROM providers"))
-        types = dict(db.read(conn, "SELECT name, id FROM visit_types"))
-        frontdesk = db.read_one(conn, "SELECT id FROM users WHERE username = 'frontdesk'")[0]
-    return {"okafor": providers["Dr. Amara Okafor"], "reyes": providers["Daniel Reyes, NP"],
-            "follow_up": types["Follow-up"], "new_patient": types["New patient"], "frontdesk": frontdesk}
-
-
-def at_local(day: date, hh: int, mm: int = 0) -> datetime:
-    return datetime.combine(day, time(hh, mm), tzinfo=ZONE).astimezone(timezone.utc)
-
-
-def book(path, *, patient_id, provider_id, type_id, start) -> int:
-    from db import appointments
-
-    with database(path) as conn:
-        return appointments.book(conn, patient_id=patient_id, provider_id=provider_id, type_id=type_id,
-                                 start=start, user=None)
-
-
-def new_patient(path, **overrides) -> int:
-    with database(path) as conn:
-        return make_patient(conn, **overrides)
-
-
-def appointments_of(path, patient_id) -> list[tuple]:
-    with database(path) as conn:
-        return db.read(conn, "SELECT start_at, provider_id, status, series_id FROM appointments"
-                             " WHERE patient_id = ? ORDER BY start_at", [patient_id])
-
-
-def start_of(path, appointment_id) -> datetime:
-    with database(path) as conn:
-        return db.read_one(conn, "SELECT start_at FROM appointments WHERE id = ?", [appointment_id])[0]
-
-
-def component(at) -> dict:
-    """The calendar component's JSON args (events, options, callbacks, key)."""
-    found = []
-
-    def walk(node):
-        for child in getattr(node, "children", {}).values():
-            if type(child).__name__ == "UnknownElement" and child.type == "component_instance":
-                found.append(json.loads(child.proto.json_args))
-            walk(child)
-
-    walk(at.main)
-    assert len(found) == 1, "one calendar on the page"
-    return found[0]
-
-
-def wall(day: date, hh: int, mm: int = 0, *, z: bool = True) -> str:
-    """A time string as the component sends it (wall-clock digits)."""
-    text = f"{day.isoformat()}T{hh:02d}:{mm:02d}:00"
-    return text + ".000Z" if z else text
-
-
-def select_value(day, hh, mm, minutes, provider_id):
-    start = datetime.combine(day, time(hh, mm))
-    end = start + timedelta(minutes=minutes)
-    return {"callback": "select", "select": {
-        "allDay": False, "start": start.isoformat() + ".000Z", "end": end.isoformat() + ".000Z",
-        "view": {"type": "resourceTimeGridDay"}, "resource": {"id": str(provider_id), "title": "x"}}}
-
-
-def event(appointment_id, day, start, end, provider_id):
-    return {"allDay": False, "title": "x", "start": wall(day, *start, z=False), "end": wall(day, *end, z=False),
-            "id": str(appointment_id), "extendedProps": {"appointment_id": appointment_id},
-            "resourceId": str(provider_id)}
-
-
-def change_value(appointment_id, day, old, new, provider_id, new_provider_id=None, old_end=None, new_end=None):
-    old_end = old_end or (old[0], old[1] + 15)
-    new_end = new_end or (new[0], new[1] + 15)
-    return {"callback": "eventChange", "eventChange": {
-        "oldEvent": event(appointment_id, day, old, old_end, provider_id),
-        "event": event(appointment_id, day, new, new_end, new_provider_id or provider_id),
-        "relatedEvents": []}}
-
-
-def click_value(appointment_id, day, provider_id):
-    clicked = event(appointment_id, day, (10, 0), (10, 15), provider_id)
-    return {"callback": "eventClick", "eventClick": {"event": clicked, "view": {"type": "resourceTimeGridDay"}}}
-
-
-def open_calendar(signed_in, role="front_desk", day: date | None = None):
-    at = signed_in(role).run()
-    at.switch_page("pages/calendar.py").run()
-    assert not at.exception, at.exception
-    if day is not None:
-        at.date_input(key="cal_day").set_value(day).run()
-        assert not at.exception, at.exception
-    return at
-
-
-def act(at, value):
-    """The user clicks or drags on the calendar: the component's value arrives under its key."""
-    at.session_state[component(at)["key"]] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def pick_patient(at, patient_id, query):
-    at.text_input(key="bk_query").input(query).run()
-    at.button(key=f"bk_pick_{patient_id}").click().run()
-    return at
-
-
-def errors(at) -> list[str]:
-    return [e.value for e in at.error]
-
-
-def successes(at) -> list[str]:
-    return [s.value for s in at.success]
-
-
-def titles_at(at, local_iso: str) -> list[str]:
-    return [e["title"] for e in component(at)["events"] if e.get("start") == local_iso and "display" not in e]
+from tests.conftest import SEED_TODAY, TZ, database
+from tests.pages.calendar_helpers import (
+    ZONE,
+    act,
+    appointments_of,
+    at_local,
+    book,
+    change_value,
+    component,
+    errors,
+    ids,
+    new_patient,
+    open_calendar,
+    pick_patient,
+    select_value,
+    start_of,
+    successes,
+    titles_at,
+    wall,
+    working_day,
+)
 
 
 # --- the screen -------------------------------------------------------------------------------
@@ -332,11 +212,11 @@ def test_find_next_free_times_fills_the_start_with_the_chosen_slot(signed_in, ap
     at.button(key="bk_find").click().run()
     assert len([b for b in at.button if b.key and b.key.startswith("bk_slot_")]) == 8
     at.button(key="bk_slot_1").click().run()
-    from db import appointments
+    from db import slots
 
     with database(app_env) as conn:
-        expected = appointments.find_next_available(conn, known["follow_up"], provider_id=known["okafor"],
-                                                    after=at_local(day, 0), limit=8)[1]
+        expected = slots.find_next_available(conn, known["follow_up"], provider_id=known["okafor"],
+                                             after=at_local(day, 0), limit=8)[1]
     local = expected.start.astimezone(ZONE)
     assert at.date_input(key="bk_date").value == local.date()
     assert at.time_input(key="bk_time").value == local.time()
@@ -422,76 +302,7 @@ def test_stretching_an_appointment_is_refused_because_its_type_sets_its_length(s
             at_local(day, 10), at_local(day, 10, 15))
 
 
-# --- details and status -------------------------------------------------------------------------
-
-
-def test_clicking_an_appointment_shows_its_details_and_confirming_it_records_the_change(signed_in, app_env):
-    known = ids(app_env)
-    day = working_day()
-    patient = new_patient(app_env, first_name="Cleo", last_name="Clicker")
-    appointment = book(app_env, patient_id=patient, provider_id=known["okafor"], type_id=known["follow_up"],
-                       start=at_local(day, 10))
-    at = open_calendar(signed_in, day=day)
-    act(at, click_value(appointment, day, known["okafor"]))
-    assert "Clicker, Cleo" in [h.value for h in at.subheader]
-    assert any("10:00–10:15" in m.value for m in at.markdown)
-    # Attendance moves wait for the day of the visit; confirming does not.
-    assert at.button(key="dt_checked_in").disabled
-    assert not at.button(key="dt_confirmed").disabled
-    # The patient can take the appointment home as a calendar file.
-    assert [b for b in at.get("download_button") if "calendar" in b.proto.label]
-    history = at.dataframe[0].value
-    assert list(history["to_status"]) == ["Scheduled"]
-    at.button(key="dt_confirmed").click().run()
-    assert appointments_of(app_env, patient)[0][2] == "confirmed"
-    assert any("Clicker, Cleo: confirmed." in s for s in successes(at))
-    assert titles_at(at, wall(day, 10, z=False)) == ["Clicker, Cleo · Follow-up · Confirmed"]
-
-
-def test_cancelling_asks_for_a_reason_then_offers_the_freed_slot_to_the_waitlist(signed_in, app_env):
-    from db import waitlist
-
-    known = ids(app_env)
-    day = working_day()
-    patient = new_patient(app_env, last_name="Canceller")
-    waiting = new_patient(app_env, first_name="Wendy", last_name="Waiting")
-    appointment = book(app_env, patient_id=patient, provider_id=known["okafor"], type_id=known["follow_up"],
-                       start=at_local(day, 10))
-    with database(app_env) as conn:
-        entry = waitlist.add(conn, patient_id=waiting, type_id=known["follow_up"], provider_id=known["okafor"],
-                             preferred_days=None, by=None)
-    at = open_calendar(signed_in, day=day)
-    act(at, click_value(appointment, day, known["okafor"]))
-    at.button(key="dt_cancel").click().run()
-    assert "Say why the appointment is cancelled." in errors(at)
-    assert appointments_of(app_env, patient)[0][2] == "scheduled"
-    at.text_input(key="cx_reason").input("Patient request").run()
-    at.button(key="dt_cancel").click().run()
-    assert appointments_of(app_env, patient)[0][2] == "cancelled"
-    assert any("is free again" in s for s in successes(at))
-    assert any("Waiting, Wendy" in m.value for m in at.markdown)
-    # Book the waiting patient straight into the freed slot.
-    at.button(key=f"wl_book_{entry}").click().run()
-    assert at.time_input(key="bk_time").value == time(10, 0)
-    assert at.selectbox(key="bk_type").value == known["follow_up"]
-    at.button(key="bk_book").click().run()
-    assert appointments_of(app_env, waiting) == [(at_local(day, 10), known["okafor"], "scheduled", None)]
-    with database(app_env) as conn:
-        assert db.read_one(conn, "SELECT status FROM waitlist WHERE id = ?", [entry])[0] == "booked"
-
-
-def test_a_clinician_sees_the_calendar_but_cannot_book_or_drag(signed_in, app_env):
-    known = ids(app_env)
-    day = working_day()
-    at = open_calendar(signed_in, role="clinician", day=day)
-    args = component(at)
-    assert args["options"]["selectable"] is False
-    assert args["options"]["editable"] is False
-    assert args["callbacks"] == ["eventClick"]
-    # Their own column is preselected.
-    assert [r["title"] for r in args["options"]["resources"]] == ["Dr. Amara Okafor"]
-    act(at, select_value(day, 10, 0, 15, known["okafor"]))
-    assert not [b for b in at.button if b.key == "bk_book"]
+# --- the month and the time off ---------------------------------------------------------------
 
 
 def test_clicking_a_providers_count_in_the_month_opens_that_day_by_provider(signed_in, app_env):
@@ -509,3 +320,38 @@ def test_clicking_a_providers_count_in_the_month_opens_that_day_by_provider(sign
     options = component(at)["options"]
     assert (options["initialView"], options["initialDate"]) == ("resourceTimeGridDay", day.isoformat())
     assert at.date_input(key="cal_day").value == day
+
+
+def test_the_month_view_shows_each_providers_count_per_day_as_the_database_has_it(signed_in, app_env):
+    at = open_calendar(signed_in, day=SEED_TODAY)
+    at.button_group(key="cal_view").set_value("month").run()
+    first = SEED_TODAY.replace(day=1) - timedelta(days=SEED_TODAY.replace(day=1).weekday())
+    with database(app_env) as conn:
+        expected = db.read(
+            conn,
+            "SELECT CAST(timezone(?, a.start_at) AS DATE) AS day, pr.name, count(*) FROM appointments a"
+            " JOIN providers pr ON pr.id = a.provider_id"
+            " WHERE a.status <> 'cancelled' AND pr.active AND a.start_at >= ? AND a.start_at < ?"
+            " GROUP BY ALL ORDER BY day, pr.name",
+            [TZ, at_local(first, 0), at_local(first + timedelta(days=42), 0)])
+    assert len(expected) > 20, "the seeded month is busy"
+    shown = [(date.fromisoformat(e["start"]), *e["title"].rsplit(" · ", 1)) for e in component(at)["events"]
+             if "display" not in e]
+    assert [(d, name, int(n)) for d, name, n in shown] == expected
+    total = sum(n for _, _, n in expected)
+    assert any(f"· {total} appointments" in m.value for m in at.markdown)
+
+
+def test_time_off_of_every_shown_provider_is_shaded_in_their_own_column(signed_in, app_env):
+    from db import availability
+
+    known = ids(app_env)
+    day = working_day()
+    with database(app_env) as conn:
+        for provider, (start, end) in ((known["okafor"], (9, 11)), (known["reyes"], (14, 15))):
+            availability.add_time_off(conn, provider, at_local(day, start), at_local(day, end), "Training", by="test")
+    at = open_calendar(signed_in, day=day)
+    bands = {(e["resourceId"], e["start"], e["end"]) for e in component(at)["events"]
+             if e.get("title") == "Away: Training"}
+    assert bands == {(str(known["okafor"]), wall(day, 9, z=False), wall(day, 11, z=False)),
+                     (str(known["reyes"]), wall(day, 14, z=False), wall(day, 15, z=False))}

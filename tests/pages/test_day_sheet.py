@@ -1,13 +1,21 @@
-"""Day sheet through the real app (AppTest), on the seeded database (SEED_TODAY = 2026-03-02)."""
+"""Day sheet through the real app (AppTest), on the seeded database (SEED_TODAY = 2026-03-02),
+with the clinic clock set to that Monday morning whatever the wall clock says."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from pathlib import Path
+
+import pytest
 
 import db
 from clinic import timeutil
-from tests.conftest import SEED_TODAY, TZ, make_appointment, make_patient, user_id_for, database
+from tests.conftest import SEED_TODAY, TZ, database, make_appointment, make_patient, user_id_for
+
+
+@pytest.fixture(autouse=True)
+def seeded_monday(clinic_clock):
+    clinic_clock(timeutil.local_to_utc(datetime.combine(SEED_TODAY, time(7)), TZ))
 
 
 def open_day_sheet(signed_in, role, day: date | None = SEED_TODAY):
@@ -31,8 +39,8 @@ def expected_patients(path: Path, provider_id: int, day: date) -> list[str]:
     from db import appointments
 
     with database(path) as conn:
-        frame = appointments.list_between(conn, *timeutil.day_bounds(day, TZ), provider_id=provider_id)
-    return list(frame["patient"])
+        rows = appointments.list_rows(conn, *timeutil.day_bounds(day, TZ), provider_id=provider_id)
+    return [r.patient for r in rows]
 
 
 def shown_patients(at) -> list[str]:
@@ -54,7 +62,7 @@ def test_a_clinician_sees_their_own_patients_for_the_day_in_time_order(signed_in
 
 def test_the_day_defaults_to_the_clinic_today(signed_in):
     at = open_day_sheet(signed_in, "clinician", day=None)
-    assert at.date_input(key="day_sheet_day").value == timeutil.today(TZ)
+    assert at.date_input(key="day_sheet_day").value == SEED_TODAY
 
 
 def test_cancelled_visits_are_left_off_and_a_new_baby_is_flagged_with_an_age_in_months(signed_in, app_env):

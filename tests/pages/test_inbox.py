@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timezone
 
+import pytest
+
+from clinic import timeutil
+from db import users
 from tests.conftest import TZ, user_id_for, query, database
 
 
@@ -60,10 +65,10 @@ def test_overdue_items_come_first_in_red_and_are_counted(signed_in, app_env):
 
     today = timeutil.today(TZ)
     with database(app_env) as conn:
-        later = messages.log(conn, patient_id=None, channel="phone_in", request_type="refill", subject="Due later",
-                             due_on=today + timedelta(days=1), by="test")
-        now = messages.log(conn, patient_id=None, channel="phone_in", request_type="refill", subject="Due now",
-                           due_on=today, by="test")
+        later = messages.log_message(conn, patient_id=None, channel="phone_in", request_type="refill",
+                                     subject="Due later", due_on=today + timedelta(days=1), by="test")
+        now = messages.log_message(conn, patient_id=None, channel="phone_in", request_type="refill",
+                                   subject="Due now", due_on=today, by="test")
     at = open_inbox(signed_in, "clinician")
     order = [int(b.key.removeprefix("inbox_wait_")) for b in at.button if b.key and b.key.startswith("inbox_wait_")]
     # The seeded items were due in March 2026, before the real today: all overdue, so all first.
@@ -192,3 +197,40 @@ def test_the_patient_button_opens_that_patients_file(signed_in, app_env):
     assert not at.exception
     assert "Inbox" not in [t.value for t in at.title]
     assert at.session_state["_nav_patient_id"] == patient_id  # components.nav's hand-over to the file
+
+
+# --- the acting account and the due-date rule --------------------------------------------------
+
+
+@pytest.fixture
+def clock():
+    """Set the clinic clock (the app runs in this process); back to the real clock afterwards."""
+    yield timeutil.set_clock
+    timeutil.set_clock(None)
+
+
+def test_a_front_desk_user_deactivated_while_the_inbox_is_open_cannot_close_an_item(signed_in, app_env):
+    at = open_inbox(signed_in, "front_desk")
+    item = min(shown_ids(at))
+    at.text_input(key=f"inbox_note_{item}").input("Closing after being let go")
+    with database(app_env) as conn:
+        users.set_active(conn, user_id_for(app_env, "frontdesk"), False, by="test")
+    at.button(key=f"inbox_done_{item}").click().run()
+    assert not at.exception
+    assert query(app_env, "SELECT status, closed_note FROM messages WHERE id = ?", [item]) == [("open", None)]
+    assert query(app_env, "SELECT count(*) FROM audit_log WHERE action = 'message.status'") == [(0,)]
+    assert at.text_input(key="login_username"), "the sign-in form is shown instead"
+
+
+def test_a_due_date_that_has_passed_since_the_form_was_filled_in_is_refused(signed_in, app_env, clock):
+    clock(datetime(2026, 3, 2, 21, 0, tzinfo=timezone.utc))  # Monday 16:00 in New York
+    at = open_inbox(signed_in, "front_desk")
+    before = query(app_env, "SELECT count(*) FROM messages")[0][0]
+    at.text_input(key="log_subject").input("Call the lab back")
+    at.date_input(key="log_due").set_value(date(2026, 3, 2)).run()
+    clock(datetime(2026, 3, 3, 14, 0, tzinfo=timezone.utc))  # the form was left open overnight
+    at.button(key="log_submit").click().run()
+    assert not at.exception
+    assert "The due date is in the past." in [e.value for e in at.error]
+    assert query(app_env, "SELECT count(*) FROM messages")[0][0] == before
+    assert at.text_input(key="log_subject").value == "Call the lab back"

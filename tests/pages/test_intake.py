@@ -273,3 +273,31 @@ def test_new_patient_instead_clears_the_form(signed_in, app_env):
     assert at.title[0].value == "New patient"
     assert widget(at, "last_name").value == ""
 
+
+
+# --- two tabs on one patient -------------------------------------------------------------------
+
+
+def test_a_save_from_a_tab_opened_before_another_tabs_save_is_refused_and_keeps_what_was_typed(signed_in, app_env):
+    seeded_id, *_ = a_seeded_patient(app_env)
+    first = open_intake(signed_in, seeded_id)
+    second = open_intake(signed_in, seeded_id)
+    fill(first, {"allergies": "Penicillin (rash)"})
+    save(first, "Save changes")
+    assert errors(first) == []
+    fill(second, {"preferred_name": "Sunny"})
+    save(second, "Save changes")
+    assert "changed by someone else since you opened it" in errors(second)
+    assert not [e for e in errors(second) if e.startswith("Nothing was saved. Please correct")]
+    assert query(app_env, "SELECT allergies, preferred_name FROM patients WHERE id = ?", [seeded_id]) == [
+        ("Penicillin (rash)", None)]
+    assert widget(second, "preferred_name").value == "Sunny", "what was typed stays in the form"
+    # Loading the saved record shows the other tab's change; saving from there works.
+    second.button(key="intake_reload").click().run()
+    assert widget(second, "allergies").value == "Penicillin (rash)"
+    assert widget(second, "preferred_name").value == ""
+    fill(second, {"preferred_name": "Sunny"})
+    save(second, "Save changes")
+    assert errors(second) == []
+    assert query(app_env, "SELECT allergies, preferred_name FROM patients WHERE id = ?", [seeded_id]) == [
+        ("Penicillin (rash)", "Sunny")]

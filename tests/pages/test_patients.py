@@ -417,12 +417,14 @@ def test_an_empty_note_is_refused_next_to_the_note(signed_in, app_env):
 
 
 def test_the_intake_history_shows_what_changed_and_who_changed_it(signed_in, app_env):
-    from db import patients, users
+    from db import patient_intake, patients, users
 
     pid = patient_id(app_env, "100006")
     with database(app_env) as conn:
         clerk = users.get(conn, user_id_for(app_env, "frontdesk"))
-        patients.update(conn, pid, {**patients.get_full(conn, pid), "preferred_name": "Dan"}, by=clerk)
+        record = patients.get_full(conn, pid)
+        patient_intake.update(conn, pid, {**record.as_dict(), "preferred_name": "Dan"}, seen_version=record.version,
+                              by=clerk)
     at = open_patients(signed_in, patient=pid)
     table = tab(at, "Intake history").dataframe[0].value
     assert list(table["field"]) == ["Preferred name"]
@@ -466,13 +468,106 @@ def test_only_the_manager_and_admin_can_merge(signed_in, app_env):
 
 def test_a_merged_record_points_to_the_one_that_survived(signed_in, seeded_path):
     with database(seeded_path) as conn:
-        from db import patients
+        from db import patient_merge
 
         keep, gone = make_patient(conn), make_patient(conn)
-        patients.merge(conn, survivor_id=keep, merged_id=gone, by="test")
+        patient_merge.merge(conn, survivor_id=keep, merged_id=gone, by="test")
     at = open_patients(signed_in, patient=gone)
     assert any("was merged into another record" in w.value for w in at.warning)
     assert not at.header
     at.button(key="pf_open_survivor").click().run()
     assert at.session_state[NAV_KEY] == keep
     assert at.header
+
+
+# --- the acting account, the due-date rule and shared drafts ----------------------------------
+
+
+@pytest.fixture
+def clock():
+    """Set the clinic clock (the app runs in this process); back to the real clock afterwards."""
+    from clinic import timeutil
+
+    yield timeutil.set_clock
+    timeutil.set_clock(None)
+
+
+def test_a_front_desk_user_deactivated_while_the_file_is_open_cannot_download_a_document(signed_in, seeded_path,
+                                                                                          media_managers):
+    from streamlit.runtime.media_file_storage import MediaFileStorageError
+
+    from db import documents, users
+
+    with database(seeded_path) as conn:
+        pid = make_patient(conn)
+        documents.add(conn, patient_id=pid, filename="insurance-card.pdf", content=small_pdf("Card"),
+                      category="insurance_card", doc_date=date(2026, 3, 1), by="test")
+    at = open_patients(signed_in, patient=pid)
+    button = tab(at, "Documents").download_button[0]
+    with database(seeded_path) as conn:
+        users.set_active(conn, user_id_for(seeded_path, "frontdesk"), False, by="test")
+    with pytest.raises(MediaFileStorageError, match="no longer active"):
+        download_bytes(media_managers[-1], button)
+    assert query(seeded_path, "SELECT count(*) FROM audit_log WHERE action = 'document.download'") == [(0,)]
+
+
+def test_the_files_message_form_refuses_a_due_date_that_has_passed(signed_in, app_env, clock):
+    clock(datetime(2026, 3, 2, 21, 0, tzinfo=timezone.utc))  # Monday 16:00 in New York
+    pid = patient_id(app_env, "100006")
+    before = query(app_env, "SELECT count(*) FROM messages")[0][0]
+    at = open_patients(signed_in, patient=pid)
+    at.text_input(key=f"msg_subject_{pid}").input("Call the lab back")
+    at.date_input(key=f"msg_due_{pid}").set_value(date(2026, 3, 2)).run()
+    clock(datetime(2026, 3, 3, 14, 0, tzinfo=timezone.utc))  # the file was left open overnight
+    at.button(key="msg_log").click().run()
+    assert not at.exception
+    assert "The due date is in the past." in [e.value for e in tab(at, "Messages and calls").error]
+    assert query(app_env, "SELECT count(*) FROM messages")[0][0] == before
+    assert at.text_input(key=f"msg_subject_{pid}").value == "Call the lab back"
+
+
+def a_completed_visit_without_a_note(path, pid: int) -> int:
+    return query(path, "SELECT a.id FROM appointments a LEFT JOIN visit_notes n ON n.appointment_id = a.id"
+                       " WHERE a.patient_id = ? AND a.status = 'completed' AND n.id IS NULL"
+                       " ORDER BY a.start_at DESC LIMIT 1", [pid])[0][0]
+
+
+def test_a_colleagues_draft_is_shown_read_only(signed_in, app_env):
+    from db import notes, users
+
+    pid = patient_id(app_env, "100006")
+    visit = a_completed_visit_without_a_note(app_env, pid)
+    with database(app_env) as conn:
+        from tests.conftest import make_user
+
+        colleague = users.get(conn, make_user(conn, full_name="Dr. Lind", role="clinician"))
+        notes.save_draft(conn, visit, "Dr. Lind's draft.", seen_revision=0, by=colleague)
+    at = open_patients(signed_in, "clinician", patient=pid)
+    at.selectbox(key=f"note_visit_{pid}").select(visit).run()
+    notes_tab = tab(at, "Notes")
+    draft = next(t for t in notes_tab.text_area if t.label == "Draft (read-only)")
+    assert draft.disabled and draft.value == "Dr. Lind's draft."
+    assert any("Only its author can change or sign it." in c.value for c in notes_tab.caption)
+    assert not [b for b in at.button if b.key in ("note_save", "note_sign")]
+
+
+def test_a_draft_saved_in_another_tab_is_not_overwritten_by_this_one(signed_in, app_env):
+    pid = patient_id(app_env, "100006")
+    visit = a_completed_visit_without_a_note(app_env, pid)
+    first = open_patients(signed_in, "clinician", patient=pid)
+    first.selectbox(key=f"note_visit_{pid}").select(visit).run()
+    first.text_area(key=f"note_body_{visit}").input("First version.")
+    first.button(key="note_save").click().run()
+    second = open_patients(signed_in, "clinician", patient=pid)
+    second.selectbox(key=f"note_visit_{pid}").select(visit).run()
+    first.text_area(key=f"note_body_{visit}").input("First version, more detail.")
+    first.button(key="note_save").click().run()
+    second.text_area(key=f"note_body_{visit}").input("Second tab's text.")
+    second.button(key="note_sign").click().run()
+    assert not second.exception
+    assert "changed by someone else since you opened it" in [e.value for e in tab(second, "Notes").error]
+    assert second.text_area(key=f"note_body_{visit}").value == "Second tab's text."
+    assert query(app_env, "SELECT body, signed_at FROM visit_notes WHERE appointment_id = ?", [visit]) == [
+        ("First version, more detail.", None)]
+    second.button(key="note_reload").click().run()
+    assert second.text_area(key=f"note_body_{visit}").value == "First version, more detail."

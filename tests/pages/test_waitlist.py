@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
+
+import pytest
 
 import db
 from clinic import timeutil
 from db import appointments, waitlist
-from tests.conftest import TZ, make_patient, query, database
+from tests.conftest import SEED_TODAY, TZ, database, make_patient, query
+
+
+@pytest.fixture(autouse=True)
+def clinic_morning(clinic_clock):
+    """The seeded Monday at 07:00 clinic time, whatever the wall clock says."""
+    clinic_clock(timeutil.local_to_utc(datetime.combine(SEED_TODAY, time(7)), TZ))
 
 
 def open_waitlist(signed_in, role="front_desk"):
@@ -27,7 +35,7 @@ def add_entry(path, *, days=None, provider="Dr. Amara Okafor", last_name="Waitin
         type_id = db.read_one(conn, "SELECT id FROM visit_types WHERE name = 'Follow-up'")[0]
         provider_id = db.read_one(conn, "SELECT id FROM providers WHERE name = ?", [provider])[0] if provider else None
         entry_id = waitlist.add(conn, patient_id=patient_id, type_id=type_id, provider_id=provider_id,
-                                preferred_days=days, note="Mornings are best", by=None)
+                                preferred_days=days, note="Mornings are best", by="test")
     return entry_id, patient_id
 
 
@@ -124,9 +132,21 @@ def test_a_slot_taken_meanwhile_is_refused_and_the_entry_stays_waiting(signed_in
         start = timeutil.local_to_utc(datetime.strptime(stamp, "%Y%m%d%H%M"), TZ)
         type_id = db.read_one(conn, "SELECT id FROM visit_types WHERE name = 'Follow-up'")[0]
         appointments.book(conn, patient_id=make_patient(conn), provider_id=int(provider_id), type_id=type_id,
-                          start=start, user=None)
+                          start=start, user="test")
     at.button(key=key).click().run()
     assert not at.exception
     assert any("already has a patient" in e.value for e in at.error)
     assert query(app_env, "SELECT count(*) FROM appointments WHERE patient_id = ?", [patient_id]) == [(0,)]
     assert ids(app_env, "SELECT status FROM waitlist WHERE id = ?", [entry_id]) == ["waiting"]
+
+
+def test_an_entry_taken_off_the_list_at_another_desk_is_not_booked(signed_in, app_env):
+    entry_id, patient_id = add_entry(app_env, last_name="Gone")
+    at = choose(open_waitlist(signed_in), entry_id)
+    key = offer_keys(at, entry_id)[0]
+    with database(app_env) as conn:
+        waitlist.remove(conn, entry_id, by="test")
+    at.button(key=key).click().run()
+    assert not at.exception
+    assert any("already dealt with" in e.value for e in at.error)
+    assert query(app_env, "SELECT count(*) FROM appointments WHERE patient_id = ?", [patient_id]) == [(0,)]

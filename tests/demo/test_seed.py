@@ -3,37 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date
 
 import pytest
 
 import db
 from clinic.errors import ClinicError
 from clinic.scheduling import BLOCKING, TRANSITIONS, Block, within_hours
-from db import seed as seeder
 from db import users
-
-TODAY = date(2026, 3, 2)  # a Monday, six days before the US spring-forward change (8 March)
-TZ = "America/New_York"
-NOW = datetime(2026, 3, 2, 5, 0, tzinfo=timezone.utc)  # clinic-local midnight starting TODAY
-
-# One fixed query per table: the row set, in id order, as one md5 (times render in UTC).
-DATA_HASHES = {
-    "settings": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY key)) FROM settings t",
-    "providers": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM providers t",
-    "provider_hours": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM provider_hours t",
-    "visit_types": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM visit_types t",
-    "patients": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM patients t",
-    "appointments": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM appointments t",
-    "appointment_events": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM appointment_events t",
-}
-# Users carry salted password hashes and creation times, the audit log its own timestamps:
-# not reproducible, but a refused seed must not touch them either.
-ALL_HASHES = DATA_HASHES | {
-    "users": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM users t",
-    "audit_log": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM audit_log t",
-}
+from demo import seed as seeder
+from tests.demo.seeding import ALL_HASHES, DATA_HASHES, NOW, TODAY, TZ, hashes, seeded_db
 
 LIVE = sorted(BLOCKING)
 
@@ -56,31 +35,6 @@ NO_SHOW_RATE_BY_LEAD = (
     " WHERE status IN ('completed', 'no_show')"
     " AND timezone($tz, start_at)::DATE - timezone($tz, booked_at)::DATE BETWEEN $lo AND $hi"
 )
-
-
-def seeded_db(path: Path, **kwargs) -> db.Connection:
-    conn = db.connect(path)
-    seeder.seed(conn, **({"scale": "test", "seed": 7, "timezone": TZ, "today": TODAY} | kwargs))
-    return conn
-
-
-def hashes(conn: db.Connection, queries: dict[str, str]) -> dict[str, str]:
-    return {table: db.read_one(conn, sql)[0] for table, sql in queries.items()}
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    """One test-scale database shared by the read-only tests of this module."""
-    conn = seeded_db(tmp_path_factory.mktemp("seed") / "t.duckdb")
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    conn = seeded_db(tmp_path_factory.mktemp("seed") / "demo.duckdb", scale="demo", seed=42)
-    yield conn
-    conn.close()
 
 
 # --- reproducibility and refusal ------------------------------------------------------------
@@ -119,9 +73,12 @@ def test_a_database_with_only_a_provider_is_refused_before_any_user_is_created(t
     conn = db.connect(tmp_path / "t.duckdb")
     try:
         conn.cursor().execute("INSERT INTO providers (name, kind) VALUES ('Dr. Real Person', 'physician')")
+        before = hashes(conn, ALL_HASHES)
         with pytest.raises(ClinicError):
             seeder.seed(conn, scale="test", today=TODAY)
-        assert db.read_one(conn, "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM settings)")[0] == 0
+        assert db.read_one(conn, "SELECT count(*) FROM users")[0] == 0
+        # Settings as the migrations left them: no demo clinic name, no time zone written.
+        assert hashes(conn, ALL_HASHES) == before
     finally:
         conn.close()
 
@@ -168,8 +125,9 @@ def test_later_inserts_get_fresh_ids_and_mrns(tmp_path):
 
 def test_reference_data_settings_and_the_audit_row(small):
     settings = dict(db.read(small, "SELECT key, value FROM settings"))
-    assert settings == {"clinic_name": seeder.CLINIC_NAME, "timezone": TZ, "country": "US", "subdivision": "NY",
-                        "is_demo": "true"}
+    # The seeder's settings, beside the defaults the migrations write.
+    assert settings.items() >= {"clinic_name": seeder.CLINIC_NAME, "timezone": TZ, "country": "US",
+                                "subdivision": "NY", "is_demo": "true"}.items()
     types = db.read(small, "SELECT name, duration_min, new_patients_only, buffer_after_min, default_fee_code, colour"
                            " FROM visit_types ORDER BY id")
     assert [t[:5] for t in types] == [
@@ -255,9 +213,9 @@ def test_every_appointment_lies_inside_its_providers_working_hours_in_clinic_tim
     assert min(days) < date(2026, 3, 8) < max(days)
 
 
-def test_a_clinic_in_another_time_zone_keeps_its_hours_in_its_own_local_time():
+def test_a_clinic_in_another_time_zone_keeps_its_hours_in_its_own_local_time(tmp_path):
     # Santiago switches clocks at midnight, so even "now" (local midnight) can be a missing time.
-    conn = db.connect_memory()
+    conn = db.connect(tmp_path / "santiago.duckdb")
     try:
         seeder.seed(conn, scale="test", seed=3, timezone="America/Santiago", today=date(2026, 4, 6))
         hours: dict[int, list[Block]] = {}

@@ -1,9 +1,9 @@
-"""Demo patient records beyond demographics: payers and insurance, addresses and intake answers,
-filed documents (small generated PDFs), the message and call log, and signed visit notes.
+"""Demo records beyond the schedule: payers and insurance, addresses and intake answers, filed
+documents (small generated PDFs), the message and call log, signed visit notes, and the waitlist.
 
-Called by :func:`db.seed.seed` inside its transaction with its seeded generator, so the same
+Called by :func:`demo.seed.seed` inside its transaction with its seeded generator, so the same
 seed gives the same records. Set-wise where the row counts are large (insurance, intake answers);
-documents, messages and notes are few and built one by one.
+documents, messages, notes and the waitlist are few and built one by one.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import hashlib
 
 import numpy as np
 import pandas as pd
-from fpdf import FPDF
 
+from clinic.printing import ClinicPDF
 from db import Connection, run_with_frame
+from demo.practice import CLINIC_NAME
+from demo.schedule import ANNUAL, FOLLOW_UP, Provider
 
 PAYERS = (  # name, payer ID, kind — synthetic names
     ("Medicare", "MCARE", "medicare"),
@@ -52,15 +54,19 @@ NOTE_TEMPLATES = (
 
 
 def seed_patient_records(cur: Connection, rng: np.random.Generator, *, patient_ids: np.ndarray,
-                         birth_dates: np.ndarray, today: dt.date, user_ids: dict[str, int],
+                         birth_dates: np.ndarray, today: dt.date, now: dt.datetime, user_ids: dict[str, int],
                          files: int) -> dict[str, int]:
+    """Everything in this module but the waitlist, for the patients already inserted; row counts.
+
+    ``now`` (aware) is the seeder's "now": no note is signed after it.
+    """
     payer_ids = _payers(cur)
     n = len(patient_ids)
     _intake_answers(cur, rng, patient_ids, today)
     insured = _insurance(cur, rng, patient_ids, birth_dates, payer_ids, today)
     docs = _documents(cur, rng, patient_ids, today, user_ids, files)
     msgs = _messages(cur, rng, patient_ids, today, user_ids)
-    notes = _notes(cur, rng, today, user_ids)
+    notes = _notes(cur, rng, today, now, user_ids)
     return {"payers": len(payer_ids), "insurance_plans": insured, "documents": docs, "messages": msgs,
             "visit_notes": notes, "patients_with_intake": n}
 
@@ -131,19 +137,19 @@ def _insurance(cur: Connection, rng: np.random.Generator, ids: np.ndarray, birth
     return n
 
 
+class _DemoDocument(ClinicPDF):
+    footer_note = "Synthetic demo document - not a real patient."
+
+
 def _pdf(title: str, lines: list[str]) -> bytes:
-    pdf = FPDF(format="letter")
+    """A one-page letter on the clinic's paper (the same header and footer as every printout)."""
+    pdf = _DemoDocument(clinic_name=CLINIC_NAME, title=title)
     pdf.set_creation_date(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))  # same bytes for the same seed
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font(pdf.family, size=11)
     for line in lines:
-        pdf.multi_cell(0, 6, line.encode("latin-1", "replace").decode("latin-1"), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "I", 9)
-    pdf.cell(0, 6, "Synthetic demo document - not a real patient.")
-    return bytes(pdf.output())
+        pdf.multi_cell(0, 6, pdf.clean(line), new_x="LMARGIN", new_y="NEXT")
+    return pdf.to_bytes()
 
 
 def _documents(cur: Connection, rng: np.random.Generator, ids: np.ndarray, today: dt.date,
@@ -157,8 +163,7 @@ def _documents(cur: Connection, rng: np.random.Generator, ids: np.ndarray, today
         name = cur.execute("SELECT first_name || ' ' || last_name, mrn FROM patients WHERE id = ?", [pid]).fetchone()
         category, title = kinds[int(rng.integers(len(kinds)))]
         day = today - dt.timedelta(days=int(rng.integers(1, 400)))
-        content = _pdf(title, [f"Patient: {name[0]} (MRN {name[1]})", f"Date: {day:%d %B %Y}",
-                               "Riverside Family Practice, demo data."])
+        content = _pdf(title, [f"Patient: {name[0]} (MRN {name[1]})", f"Date: {day:%d %B %Y}"])
         cur.execute(
             "INSERT INTO documents (patient_id, category, doc_date, note, filename, mime_type, size_bytes, sha256,"
             " content, uploaded_by) VALUES (?, ?, ?, ?, ?, 'application/pdf', ?, ?, ?, ?)",
@@ -189,20 +194,45 @@ def _messages(cur: Connection, rng: np.random.Generator, ids: np.ndarray, today:
     return len(chosen)
 
 
-def _notes(cur: Connection, rng: np.random.Generator, today: dt.date, user_ids: dict[str, int]) -> int:
-    """Signed notes for the linked doctor's completed visits of the last four weeks."""
+def _notes(cur: Connection, rng: np.random.Generator, today: dt.date, now: dt.datetime,
+           user_ids: dict[str, int]) -> int:
+    """Signed notes for the linked doctor's completed visits of the last four weeks (those of
+    today not signed by "now" are left for the doctor to write)."""
     rows = cur.execute(
         "SELECT a.id, a.patient_id, coalesce(a.reason, 'a check-up'), a.end_at FROM appointments a"
         " JOIN providers p ON p.id = a.provider_id WHERE p.user_id = ? AND a.status = 'completed'"
         " AND a.start_at >= ? ORDER BY a.id",
         [user_ids["doctor"], dt.datetime.combine(today - dt.timedelta(days=28), dt.time(0), tzinfo=dt.timezone.utc)],
     ).fetchall()
+    signed_count = 0
     for appointment_id, patient_id, reason, end_at in rows:
         text = NOTE_TEMPLATES[int(rng.integers(len(NOTE_TEMPLATES)))].format(reason=reason.lower())
         signed = end_at + dt.timedelta(minutes=int(rng.integers(5, 240)))
+        if signed > now:
+            continue
+        signed_count += 1
         cur.execute(
             "INSERT INTO visit_notes (appointment_id, patient_id, author_id, body, created_at, updated_at, signed_at,"
             " signed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [appointment_id, patient_id, user_ids["doctor"], text, end_at, end_at, signed, user_ids["doctor"]],
         )
-    return len(rows)
+    return signed_count
+
+
+def insert_waitlist(cur: Connection, rng: np.random.Generator, patient_ids: np.ndarray,
+                    providers: list[Provider], type_ids: list[int], user_ids: dict[str, int]) -> int:
+    """A dozen patients hoping for an earlier slot: some with one provider, some with anyone."""
+    n = min(12, len(patient_ids))
+    chosen = rng.choice(patient_ids, size=n, replace=False)
+    notes = ("Prefers mornings", "Can come at short notice", "After 3 pm only", None, "Call mobile first", None)
+    for i, patient_id in enumerate(chosen.tolist()):
+        provider = providers[int(rng.integers(len(providers)))].id if rng.random() < 0.6 else None
+        type_id = type_ids[FOLLOW_UP] if rng.random() < 0.7 else type_ids[ANNUAL]
+        days = sorted(rng.choice(5, size=int(rng.integers(1, 4)), replace=False).tolist()) if rng.random() < 0.7 else []
+        cur.execute(
+            "INSERT INTO waitlist (patient_id, provider_id, type_id, preferred_days, note, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [int(patient_id), provider, type_id, ",".join(map(str, days)) or None, notes[i % len(notes)],
+             user_ids["frontdesk"]],
+        )
+    return n

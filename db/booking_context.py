@@ -1,0 +1,174 @@
+"""The booking transaction's locks and context: what a booking (or a move) reads, and in which order.
+
+Race-freedom: DuckDB has no exclusion constraints, and "check for overlaps, then insert" in one
+transaction is NOT safe under its MVCC (two bookers each see no overlap, both insert). So every
+booking first bumps ``providers.booking_version`` and ``patients.booking_version``
+(:func:`lock_provider`, :func:`lock_patient`): two transactions touching the same provider (or
+patient) then conflict on that row, the loser is rolled back by DuckDB, and ``db.atomic``
+retries it with a fresh snapshot in which the winner's appointment is visible, so the rules
+refuse it with SlotTaken. The bump must come before the reads of :func:`load`, because DuckDB's
+snapshot starts at the first statement, not at BEGIN.
+
+Facts that are settings rather than part of the race (closures, booking rules) are read by
+:func:`fixed_facts` BEFORE the transaction, to keep the critical section short.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from clinic import scheduling
+from clinic.errors import ClinicError
+from db import Connection, availability, settings
+
+# How far around a booking to load other appointments and time off: longer than any visit.
+WINDOW = timedelta(hours=12)
+
+Fixed = tuple[dict, scheduling.Rules]
+ProviderFacts = tuple[str, bool, bool]  # name, active, accepting_new
+
+
+def visit_type(cur: Connection, type_id: int) -> scheduling.VisitType:
+    """The active visit type ``type_id`` (refused with a field error when unknown or retired)."""
+    row = cur.execute(
+        "SELECT id, name, duration_min, buffer_after_min, new_patients_only, colour FROM visit_types"
+        " WHERE id = ? AND active",
+        [type_id],
+    ).fetchone()
+    if row is None:
+        raise ClinicError("Choose a visit type.", field="type")
+    return scheduling.VisitType(*row)
+
+
+# DuckDB trap: ``UPDATE ... RETURNING`` on a row that other tables reference by foreign key
+# fails with "still referenced by a foreign key" (it is carried out as delete + insert), while a
+# plain UPDATE of a non-key column works. So bump first, then read back.
+
+
+def lock_provider(cur: Connection, provider_id: int) -> ProviderFacts:
+    """Bump the provider's booking version (serialising bookings with them); return their facts."""
+    cur.execute("UPDATE providers SET booking_version = booking_version + 1 WHERE id = ?", [provider_id])
+    row = cur.execute("SELECT name, active, accepting_new FROM providers WHERE id = ?", [provider_id]).fetchone()
+    if row is None:
+        raise ClinicError("Choose a provider.", field="provider")
+    return row
+
+
+def lock_patient(cur: Connection, patient_id: int) -> None:
+    """Bump the patient's booking version; refuse a patient who is unknown, merged or inactive."""
+    cur.execute("UPDATE patients SET booking_version = booking_version + 1 WHERE id = ?", [patient_id])
+    row = cur.execute("SELECT status FROM patients WHERE id = ?", [patient_id]).fetchone()
+    if row is None:
+        raise ClinicError("Choose a patient (that one was not found).", field="patient")
+    if row[0] != "active":
+        raise ClinicError("That patient record is not active (merged or inactive).", field="patient")
+
+
+def provider_facts(cur: Connection, provider_id: int) -> ProviderFacts:
+    """The provider's facts WITHOUT the lock (for checks that write nothing)."""
+    row = cur.execute("SELECT name, active, accepting_new FROM providers WHERE id = ?", [provider_id]).fetchone()
+    if row is None:
+        raise ClinicError("Choose a provider.", field="provider")
+    return row
+
+
+def load(
+    cur: Connection,
+    fixed: Fixed,
+    *,
+    provider: ProviderFacts,
+    provider_id: int,
+    patient_id: int,
+    start: datetime,
+    exclude_id: int | None = None,
+) -> scheduling.BookingContext:
+    """Everything the rules need, read inside the booking transaction on ``cur`` (after the locks)."""
+    tz = timezone_of(cur)
+    lo, hi = start - WINDOW, start + WINDOW
+    blocking = list(scheduling.BLOCKING)
+    provider_busy = [
+        scheduling.Interval(s, e)
+        for s, e in cur.execute(
+            "SELECT start_at, busy_until FROM appointments WHERE provider_id = ? AND start_at < ? AND busy_until > ?"
+            " AND list_contains(?, status) AND id IS DISTINCT FROM ?",
+            [provider_id, hi, lo, blocking, exclude_id],
+        ).fetchall()
+    ]
+    patient_busy = [
+        scheduling.Interval(s, e)
+        for s, e in cur.execute(
+            "SELECT start_at, end_at FROM appointments WHERE patient_id = ? AND start_at < ? AND end_at > ?"
+            " AND list_contains(?, status) AND id IS DISTINCT FROM ?",
+            [patient_id, hi, lo, blocking, exclude_id],
+        ).fetchall()
+    ]
+    seen_before = cur.execute(
+        "SELECT count(*) FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')"
+        " AND id IS DISTINCT FROM ?",
+        [patient_id, exclude_id],
+    ).fetchone()[0]
+    hours = [
+        scheduling.Block(int(w), s, e)
+        for w, s, e in cur.execute(
+            "SELECT weekday, start_time, end_time FROM provider_hours WHERE provider_id = ?", [provider_id]
+        ).fetchall()
+    ]
+    time_off = [
+        scheduling.Interval(s, e, r)
+        for s, e, r in cur.execute(
+            "SELECT start_at, end_at, reason FROM provider_time_off WHERE provider_id = ? AND start_at < ? AND end_at > ?",
+            [provider_id, hi, lo],
+        ).fetchall()
+    ]
+    closures, rules = fixed
+    return scheduling.BookingContext(
+        tz=tz,
+        provider_name=provider[0],
+        provider_active=provider[1],
+        accepting_new=provider[2],
+        hours=hours,
+        time_off=time_off,
+        closures=closures,
+        provider_busy=provider_busy,
+        patient_busy=patient_busy,
+        patient_is_new=seen_before == 0,
+        rules=rules,
+    )
+
+
+def fixed_facts(conn: Connection, start: datetime) -> Fixed:
+    """Closures of the start's day and the booking rules: read BEFORE the transaction, to keep
+    the critical section (from the version bump to COMMIT) as short as possible. They are
+    settings, not part of the race."""
+    tz = settings.timezone(conn)
+    day = start.astimezone(scheduling.zone(tz)).date()
+    return availability.closures_between(conn, day, day), availability.rules(conn)
+
+
+def timezone_of(cur: Connection) -> str:
+    """The clinic's time zone, read on the transaction's own cursor."""
+    row = cur.execute("SELECT value FROM settings WHERE key = 'timezone'").fetchone()
+    return row[0] if row else "America/New_York"
+
+
+def refuse_if_visibly_taken(
+    cur: Connection, provider_id: int, patient_id: int, start: datetime, visit: scheduling.VisitType
+) -> None:
+    """Fail fast, without writing, when a committed booking already holds the time: the losers of
+    a race then stop at once on their retry instead of contending for the locks again."""
+    busy_until = start + timedelta(minutes=visit.duration_min + visit.buffer_after_min)
+    end = start + timedelta(minutes=visit.duration_min)
+    taken = cur.execute(
+        "SELECT bool_or(provider_id = $provider AND start_at < $busy_until AND busy_until > $start),"
+        " bool_or(patient_id = $patient AND start_at < $end AND end_at > $start)"
+        " FROM appointments WHERE (provider_id = $provider OR patient_id = $patient)"
+        " AND start_at < $busy_until AND busy_until > $start"
+        " AND list_contains($blocking, status)",
+        {"provider": provider_id, "patient": patient_id, "start": start, "end": end, "busy_until": busy_until,
+         "blocking": sorted(scheduling.BLOCKING)},
+    ).fetchone()
+    if taken[0]:
+        name = cur.execute("SELECT name FROM providers WHERE id = ?", [provider_id]).fetchone()
+        raise scheduling.ProviderBusy(name[0] if name else "The provider", scheduling.local_label(start, timezone_of(cur)))
+    if taken[1]:
+        raise scheduling.PatientBusy(scheduling.local_label(start, timezone_of(cur)))

@@ -1,0 +1,49 @@
+"""The demo practice itself: its name and place, the demo accounts, and how big each scale is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+CLINIC_NAME: Final = "Riverside Family Practice"
+COUNTRY: Final = "US"
+SUBDIVISION: Final = "NY"
+DEMO_PASSWORD: Final = "demo"
+
+# (username, full name, role). The clinician is linked to the first physician.
+DEMO_USERS: Final = (
+    ("frontdesk", "Maya Torres", "front_desk"),
+    ("billing", "Leo Brennan", "billing"),
+    ("doctor", "Dr. Amara Okafor", "clinician"),
+    ("manager", "Priya Raman", "manager"),
+    ("admin", "Sam Whitaker", "admin"),
+)
+
+
+@dataclass(frozen=True)
+class Scale:
+    providers: int
+    patients: int
+    history_days: int
+    future_days: int
+    #: Visits per nominal 8-hour day (each working block gets its share), before blocks that
+    #: overflow drop their last visits.
+    visits_per_day: tuple[float, float]
+    nurse_visits_per_day: tuple[float, float]
+    #: Share of patients who first come in (a "New patient" visit) inside the window; the rest
+    #: are established patients registered before it.
+    new_patient_share: float
+    #: Documents filed (small generated PDFs, a few milliseconds each).
+    documents: int
+    #: When seeded for the clinic's real today, today's visits before the clinic clock's "now"
+    #: have happened (checked in, completed or no-show), as a person opening the demo expects.
+    #: Off for the test scale, whose data must not depend on the hour it was seeded at.
+    live_today: bool
+
+
+SCALES: Final[dict[str, Scale]] = {
+    "test": Scale(3, 150, 60, 14, (15, 20), (13, 19), 0.3, documents=20, live_today=False),
+    "demo": Scale(6, 2_000, 730, 42, (15, 20), (13, 19), 0.4, documents=120, live_today=True),
+    # 40 providers over 5 years: the busier range lands near a million appointments.
+    "large": Scale(40, 150_000, 1_826, 42, (20, 26), (16, 22), 0.5, documents=200, live_today=True),
+}
