@@ -63,6 +63,16 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "payers.manage": frozenset({"billing", "manager", "admin"}),
     # Clinic-wide settings (name, time zone, holiday calendar); booking rules are schedule.manage.
     "settings.manage": frozenset({"admin"}),
+    # Billing. Invoices: editing drafts, finalising, voiding, making one by hand.
+    "billing.invoice": frozenset({"billing", "manager", "admin"}),
+    # A patient's payment (and a payment on account): the front desk takes one at check-out too.
+    "billing.payment": frozenset({"billing", "manager", "admin", "front_desk"}),
+    # Insurance: claims, and posting what an insurer paid.
+    "billing.claim": frozenset({"billing", "manager", "admin"}),
+    # Adjustments, applying and refunding credit, reversing a payment, payment plans.
+    "billing.adjust": frozenset({"billing", "manager", "admin"}),
+    # The fee schedule and each visit type's default invoice lines.
+    "billing.fees": frozenset({"billing", "manager", "admin"}),
 }
 
 

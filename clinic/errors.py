@@ -99,3 +99,58 @@ class StaleRecord(ClinicError):
     user opened it: their save would silently undo that change, so it is refused."""
 
     default_message = "changed by someone else since you opened it"
+
+
+# --- billing -----------------------------------------------------------------------------------
+
+
+class BadAmount(ClinicError):
+    """An amount that is not a positive number of whole cents (or is more than is due)."""
+
+    default_message = "Enter a positive amount with at most 2 decimals, e.g. 12.50."
+
+    def __init__(self, message: str | None = None, *, field: str | None = "amount") -> None:
+        super().__init__(message, field=field)
+
+
+class InvoiceNotEditable(ClinicError):
+    default_message = ("This invoice is finalised: its lines cannot change. Void it and make a new one, "
+                       "or post an adjustment.")
+
+    def __init__(self, message: str | None = None, *, field: str | None = "lines") -> None:
+        super().__init__(message, field=field)
+
+
+class InvoiceNotPayable(ClinicError):
+    default_message = "Money can be posted only to a finalised invoice that is not void."
+
+    def __init__(self, message: str | None = None, *, field: str | None = "invoice") -> None:
+        super().__init__(message, field=field)
+
+
+class InvoiceAlreadyPaid(ClinicError):
+    default_message = "This invoice is already paid in full: nothing is due on it."
+
+    def __init__(self, message: str | None = None, *, field: str | None = "amount") -> None:
+        super().__init__(message, field=field)
+
+
+class VoidRefused(ClinicError):
+    default_message = "Money was applied to this invoice, so it cannot be voided: post an adjustment instead."
+
+    def __init__(self, message: str | None = None, *, field: str | None = "reason") -> None:
+        super().__init__(message, field=field)
+
+
+class NotEnoughCredit(ClinicError):
+    default_message = "The patient has not that much credit."
+
+    def __init__(self, message: str | None = None, *, field: str | None = "amount") -> None:
+        super().__init__(message, field=field)
+
+
+class InvalidClaimMove(ClinicError):
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(f"A claim that is {current.replace('_', ' ')} cannot be marked {wanted.replace('_', ' ')}.",
+                         field="status")
+        self.current, self.wanted = current, wanted
