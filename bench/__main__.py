@@ -6,6 +6,10 @@ process a moment before (a trivial query on the same connection), so a slow mach
 
     python -m bench                 # seeds a fresh large database in a temp folder (about 10 s)
     python -m bench --db data/large.duckdb --repeat 30
+    python -m bench --only pages    # just the warm reruns of Today and Reminder calls (bench/pages.py)
+
+The clinic clock is set to 10:30 on a weekday (today, or the next one) before seeding, so the
+morning has played out and Today and Reminder calls show a busy working day whatever the hour.
 """
 
 from __future__ import annotations
@@ -16,11 +20,27 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as wall_time
 from pathlib import Path
 
 import db
+from bench import pages as page_bench
 from clinic import timeutil
+
+# The screens whose warm rerun a user waits for after every click (bench/pages.py).
+PAGES = {"Today, all providers (rerun)": "pages/today.py", "Reminder calls (rerun)": "pages/reminders.py"}
+# A click that changes something: on Today it reruns only that provider's part and the tiles.
+CLICKS = {"Today, a check-in click": ("pages/today.py", "checkin_")}
+BENCH_TZ = "America/New_York"  # the seeder's default zone
+
+
+def set_working_morning(tz: str) -> None:
+    """Freeze the clinic clock at 10:30 on today, or on the next weekday if today is a weekend."""
+    day = timeutil.today(tz)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    timeutil.set_clock(timeutil.local_to_utc(datetime.combine(day, wall_time(10, 30)), tz))
 
 
 def measure(fn: Callable[[], object], repeat: int) -> float:
@@ -76,36 +96,59 @@ def run(conn: db.Connection, repeat: int) -> dict[str, dict[str, float]]:
     return results
 
 
+def settings_timezone(conn: db.Connection) -> str:
+    from db import settings
+
+    return settings.timezone(conn)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="an existing large database (it is written to: bookings)")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--only", choices=("queries", "pages"), help="run one part only")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         info: dict[str, object] = {}
         if args.db:
-            conn = db.connect(args.db)
+            path = args.db
+            conn = db.connect(path)
+            set_working_morning(settings_timezone(conn))
         else:
             from demo import seed
 
-            conn = db.connect(Path(tmp) / "large.duckdb")
+            path = Path(tmp) / "large.duckdb"
+            set_working_morning(BENCH_TZ)
+            conn = db.connect(path)
             t0 = time.perf_counter()
             counts = seed.seed(conn, scale="large", seed=42)
             info["seed large (s)"] = round(time.perf_counter() - t0, 1)
             info["rows"] = counts
-        results = run(conn, args.repeat)
+        results = run(conn, args.repeat) if args.only != "pages" else {}
+        if args.only != "queries":
+            desk = db.read_one(conn, "SELECT id FROM users WHERE username = 'frontdesk'")[0]
+            baseline, page_results = page_bench.page_reruns(path, desk, args.repeat, PAGES, CLICKS)
         conn.close()
 
     for key, value in info.items():
         print(f"{key}: {value}")
-    width = max(len(k) for k in results)
-    print(f"{'operation':<{width}}  {'median ms':>10}  {'× baseline':>11}")
-    for name, r in results.items():
-        print(f"{name:<{width}}  {r['median_ms']:>10.2f}  {r['ratio']:>11.0f}")
+    if results:
+        width = max(len(k) for k in results)
+        print(f"{'operation':<{width}}  {'median ms':>10}  {'× baseline':>11}")
+        for name, r in results.items():
+            print(f"{name:<{width}}  {r['median_ms']:>10.2f}  {r['ratio']:>11.0f}")
+    pages_out = {}
+    if args.only != "queries":
+        print()
+        page_bench.report(baseline, page_results)
+        pages_out = {name: {"median_ms": t.median_ms, "p95_ms": t.p95_ms, "ratio": t.ratio(baseline),
+                            "cpu_median_ms": t.cpu_median_ms}
+                     for name, t in {"empty page": baseline, **page_results}.items()}
     if args.json:
-        args.json.write_text(json.dumps({"info": info, "results": results}, indent=2, default=str))
+        args.json.write_text(json.dumps({"info": info, "results": results, "pages": pages_out},
+                                        indent=2, default=str))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,12 @@ def visible_days(view: str, day: date) -> tuple[date, date]:
     raise ValueError(f"unknown view {view!r}")
 
 
+def shows(view: str, day: date, other: date) -> bool:
+    """Whether the view around ``day`` shows the day ``other``."""
+    first, last = visible_days(view, day)
+    return first <= other < last
+
+
 def visible_bounds(view: str, day: date, tz: str) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of :func:`visible_days` (DST-safe local midnights)."""
     first, last = visible_days(view, day)
@@ -96,6 +102,16 @@ def period_label(view: str, day: date) -> str:
     return f"Week of {first:%d %b} – {end:%d %b %Y}"
 
 
+def day_from_address(text: object) -> date | None:
+    """The day of a ``?day=YYYY-MM-DD`` address, or None when absent or not a date."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
 def filter_count(*selections: Iterable[object] | None) -> int:
     """How many filter choices are active (for the "Filters (n)" label)."""
     return sum(len(list(chosen or [])) for chosen in selections)
@@ -120,6 +136,36 @@ def working_window(blocks: Iterable[Block], default: tuple[time, time] = DEFAULT
     latest = max(b.end for b in blocks)
     end_hour = latest.hour + (1 if (latest.minute or latest.second) else 0)
     return time(earliest.hour), (time(end_hour) if end_hour < 24 else time(23, 59))
+
+
+SCROLL_LEAD_MIN: Final = 60  # the grid opens this long before the time it scrolls to, for context
+
+
+def scroll_time(
+    view: str, day: date, window: tuple[time, time], *, place: tuple[date, time] | None, today: date, now: time,
+) -> time:
+    """The first row a time grid shows when it mounts (FullCalendar's ``scrollTime``).
+
+    Where the user last worked (``place``: the day and time of their last click, drag or
+    booking) while that day is on screen; otherwise "now" when today is on screen; otherwise the
+    start of the working window. An hour of context is kept above it, on a slot boundary.
+    """
+    if place is not None and shows(view, day, place[0]):
+        target = place[1]
+    elif shows(view, day, today):
+        target = now
+    else:
+        return window[0]
+    minutes = max(target.hour * 60 + target.minute - SCROLL_LEAD_MIN, window[0].hour * 60 + window[0].minute)
+    minutes -= minutes % SLOT_MINUTES
+    return time(minutes // 60, minutes % 60)
+
+
+def round_up(instant: datetime, minutes: int = SLOT_MINUTES) -> datetime:
+    """``instant`` moved up to the next whole ``minutes`` (itself when already on one)."""
+    step = timedelta(minutes=minutes)
+    floor = instant.replace(second=0, microsecond=0) - timedelta(minutes=instant.minute % minutes)
+    return floor if floor == instant else floor + step
 
 
 def works_weekends(blocks: Iterable[Block]) -> bool:

@@ -141,16 +141,20 @@ def alerts_text(allergies: str | None) -> str:
     return f"Allergy: {text}" if text else ""
 
 
+EMPTY = "—"  # an empty cell on screen (never "None" or blank where a value is expected)
+
+
 def table_rows(rows: Iterable[SheetRow]) -> list[dict[str, Any]]:
-    """The on-screen table: one dict per row, keys are the column titles."""
+    """The on-screen table: one dict per row, keys are the column titles. A missing MRN, age,
+    visit type or reason shows "—"; Alerts stays blank without one, so real alerts stand out."""
     return [
         {
             "Time": row.time_range,
             "Patient": row.patient,
-            "MRN": row.mrn,
-            "Age": row.age,
-            "Visit type": row.visit_type,
-            "Reason": row.reason,
+            "MRN": row.mrn or EMPTY,
+            "Age": row.age or EMPTY,
+            "Visit type": row.visit_type or EMPTY,
+            "Reason": row.reason or EMPTY,
             "New patient": row.new_patient,
             "Status": row.status_label,
             "Alerts": row.alerts,
@@ -209,8 +213,8 @@ class _SheetPDF(ClinicPDF):
         super().__init__(
             clinic_name=sheet.clinic_name,
             title=f"Day sheet: {sheet.provider}",
-            stamp=None if sheet.as_of is None else f"As of {sheet.as_of:%Y-%m-%d %H:%M}",
-            file_title=f"Day sheet {sheet.provider} {sheet.day.isoformat()}",
+            stamp=None if sheet.as_of is None else f"As of {sheet.as_of:%m/%d/%Y %H:%M}",
+            file_title=f"Day sheet {sheet.provider} {sheet.day:%m/%d/%Y}",
             font=font,
             bold_font=bold_font,
         )

@@ -309,6 +309,33 @@ def needs_call(status: str, outcome: str | None) -> bool:
     return status == "scheduled" and (outcome is None or outcome in NOT_REACHED)
 
 
+def split_opted_out(rows: Iterable[DayRow]) -> tuple[list, list]:
+    """(patients to call, patients not to be called): those who opted out of reminders
+    (``reminder_opt_in`` False) are never on the list to call; unknown counts as not opted out."""
+    to_call, not_to_call = [], []
+    for row in rows:
+        (not_to_call if getattr(row, "reminder_opt_in", None) is False else to_call).append(row)
+    return to_call, not_to_call
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a long list: items [start, end) of ``total``, page ``number`` of ``count``."""
+
+    number: int
+    count: int
+    start: int
+    end: int
+    total: int
+
+
+def page_of(total: int, number: int, size: int) -> Page:
+    """The page ``number`` (0-based, clamped into range) of a list of ``total`` items."""
+    count = max(1, math.ceil(total / size))
+    number = min(max(0, number), count - 1)
+    return Page(number, count, number * size, min(total, (number + 1) * size), total)
+
+
 # --- waitlist ----------------------------------------------------------------------------------
 
 WEEKDAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

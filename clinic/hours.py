@@ -24,6 +24,8 @@ RULE_LIMITS = {
     "max_days_ahead": (1, 730),
     "late_cancel_hours": (0, 168),
     "reminder_days_ahead": (1, 14),
+    # Minutes after the start before a patient may be marked no-show (they may still come).
+    "no_show_grace_min": (0, 240),
 }
 
 

@@ -1,6 +1,6 @@
 """The printable intake form: blank for walk-ins, prefilled for a booked patient to check.
 
-Pure: a patient comes in as the mapping ``db.patients.get_full`` returns (or ``None`` for a blank
+Pure: a patient comes in as the mapping ``db.patients.get_full(...).as_dict()`` gives (or ``None`` for a blank
 form) and goes out as PDF bytes built with fpdf2. No streamlit, no duckdb. US Letter, portrait,
 black and white friendly; the sections follow the intake screen (identity, contact, emergency
 contact, insurance, clinical intake, consents) so staff can type a paper form in top to bottom.
@@ -47,21 +47,15 @@ _MAX_BOX_LINES = 30
 # --- values as they appear on paper ---------------------------------------------------------
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN / NaT
-    except TypeError:
-        return True
+# Values come from db.patients.PatientRecord.as_dict(): typed, None when empty (never NaN).
 
 
 def _text(value: Any) -> str:
-    return "" if _missing(value) else str(value)
+    return "" if value is None else str(value)
 
 
 def _date_text(value: Any) -> str:
-    if _missing(value):
+    if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.date()
@@ -280,7 +274,7 @@ def _plan(patient: Mapping[str, Any] | None, rank: int) -> Mapping[str, Any]:
 
 def build_pdf(patient: Mapping[str, Any] | None = None, *, clinic_name: str, printed_at: datetime | None = None,
               region: str = "US", font: Path | None = None, bold_font: Path | None = None) -> bytes:
-    """The intake form as PDF bytes. ``patient`` (as ``db.patients.get_full`` returns it) fills it
+    """The intake form as PDF bytes. ``patient`` (``db.patients.get_full(...).as_dict()``) fills it
     in for the patient to check; ``None`` gives the blank form for walk-ins."""
     p: Mapping[str, Any] = patient or {}
     filled = patient is not None

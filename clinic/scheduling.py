@@ -44,15 +44,28 @@ STATUS_COLOURS: Final = {
 # them only then. The ONE definition.
 ON_THE_DAY: Final = frozenset({"checked_in", "completed", "no_show"})
 
-# The one table of allowed moves. A no-show marked by mistake can be undone by checking the
-# patient in (they arrived late); completed and cancelled are final (book again instead).
+# The one table of allowed moves. A patient marked no-show who arrives late is checked in
+# (no_show -> checked_in). Two moves only undo a mistake and need a reason (UNDO_MOVES): a
+# no-show marked by mistake goes back to scheduled, a visit completed by mistake goes back to
+# checked in. Cancelled is final (book again instead).
 TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     "scheduled": frozenset({"confirmed", "checked_in", "no_show", "cancelled"}),
     "confirmed": frozenset({"scheduled", "checked_in", "no_show", "cancelled"}),
     "checked_in": frozenset({"completed", "cancelled"}),
-    "completed": frozenset(),
-    "no_show": frozenset({"checked_in"}),
+    "completed": frozenset({"checked_in"}),
+    "no_show": frozenset({"checked_in", "scheduled"}),
     "cancelled": frozenset(),
+}
+
+# The moves that undo a mistake ("undo a mistaken no-show", "undo a mistaken completion"). They
+# are in TRANSITIONS (so check_transition allows them) but NOT in allowed_moves(): a screen
+# offers them apart, as an "Undo" that asks for a reason (see undo_move()). Undoing never
+# invents an arrival: arrived_at is left as it was (a no-show's stays empty).
+UNDO_MOVES: Final = frozenset({("no_show", "scheduled"), ("completed", "checked_in")})
+
+UNDO_LABELS: Final = {
+    ("no_show", "scheduled"): "Undo no-show",
+    ("completed", "checked_in"): "Undo completion",
 }
 
 # Statuses whose appointment holds its time: cancelled and no-show appointments free the slot.
@@ -60,6 +73,9 @@ BLOCKING: Final = frozenset({"scheduled", "confirmed", "checked_in", "completed"
 
 # Only these can still be moved to another time.
 RESCHEDULABLE: Final = frozenset({"scheduled", "confirmed"})
+
+# The grace period after the start before a patient may be marked no-show (Rules default).
+NO_SHOW_GRACE_MIN: Final = 15
 
 
 class InvalidTransition(ClinicError):
@@ -72,14 +88,42 @@ class InvalidTransition(ClinicError):
 
 
 def allowed_moves(current: str) -> list[str]:
-    """The statuses an appointment in ``current`` may move to, in workflow order."""
+    """The ordinary statuses an appointment in ``current`` may move to, in workflow order.
+    The undo moves are left out: see :func:`undo_move`."""
     moves = TRANSITIONS.get(current, frozenset())
-    return [s for s in STATUSES if s in moves]
+    return [s for s in STATUSES if s in moves and (current, s) not in UNDO_MOVES]
+
+
+def undo_move(current: str) -> str | None:
+    """The status an appointment in ``current`` goes back to when its last move was a mistake
+    (no_show -> scheduled, completed -> checked_in), or None."""
+    return next((to for frm, to in UNDO_MOVES if frm == current), None)
+
+
+def needs_reason(current: str, wanted: str) -> bool:
+    """Cancelling and undoing a mistake need a reason (kept in the appointment's history)."""
+    return wanted == "cancelled" or (current, wanted) in UNDO_MOVES
 
 
 def check_transition(current: str, wanted: str) -> None:
     if wanted not in TRANSITIONS.get(current, frozenset()):
         raise InvalidTransition(current, wanted)
+
+
+def check_reason(current: str, wanted: str, reason: str | None) -> None:
+    """Refuse a move that needs a reason (:func:`needs_reason`) when none is given."""
+    if reason or not needs_reason(current, wanted):
+        return
+    if wanted == "cancelled":
+        raise ClinicError("Say why the appointment is cancelled.", field="reason")
+    what = "no-show" if current == "no_show" else "completion"
+    raise ClinicError(f"Say why the {what} is undone.", field="reason")
+
+
+def takes_time_back(current: str, wanted: str) -> bool:
+    """True when the move makes a freed slot (no-show, cancelled) hold its time again: it must then
+    be checked against whatever was booked there meanwhile, as a new booking would be."""
+    return current not in BLOCKING and wanted in BLOCKING
 
 
 # --- booking errors (each one a sentence the front desk can read aloud) ---------------------
@@ -148,6 +192,18 @@ class ProviderInactive(ClinicError):
         super().__init__(f"{provider} is no longer seeing patients.", field="provider")
 
 
+class NoShowTooEarly(ClinicError):
+    """A no-show marked before the start plus the grace period (``Rules.no_show_grace_min``)."""
+
+    def __init__(self, possible_from: datetime, tz: str, *, grace_min: int, now: datetime | None = None) -> None:
+        local = possible_from.astimezone(zone(tz))
+        same_day = now is not None and now.astimezone(zone(tz)).date() == local.date()
+        when = f"{local:%H:%M}" if same_day else f"{local:%a %d %b %H:%M}"
+        super().__init__(f"Too early to mark a no-show: possible from {when} "
+                         f"({grace_min} minutes after the start).", field="status")
+        self.possible_from = possible_from
+
+
 class NotReschedulable(ClinicError):
     def __init__(self, status: str) -> None:
         super().__init__(
@@ -182,6 +238,7 @@ class Rules:
     min_notice_min: int = 0
     max_days_ahead: int = 180
     late_cancel_hours: int = 24
+    no_show_grace_min: int = NO_SHOW_GRACE_MIN
 
 
 @dataclass
@@ -270,13 +327,33 @@ def check_booking(
         raise NewPatientsOnly(visit_type.name)
     if ctx.patient_is_new and not ctx.accepting_new:
         raise NotAcceptingNewPatients(ctx.provider_name)
+    check_still_free(start, end, busy_until, ctx)
+    return end, busy_until
+
+
+def no_show_possible_from(start_at: datetime, rules: Rules) -> datetime:
+    """The first instant an appointment starting at ``start_at`` may be marked no-show: its start
+    plus the grace period. Before it, the UI disables No-show and says from when."""
+    return start_at + timedelta(minutes=rules.no_show_grace_min)
+
+
+def check_no_show(start_at: datetime, now: datetime, rules: Rules, tz: str) -> None:
+    """Refuse a no-show before :func:`no_show_possible_from` with :class:`NoShowTooEarly`."""
+    possible_from = no_show_possible_from(start_at, rules)
+    if now < possible_from:
+        raise NoShowTooEarly(possible_from, tz, grace_min=rules.no_show_grace_min, now=now)
+
+
+def check_still_free(start: datetime, end: datetime, busy_until: datetime, ctx: BookingContext) -> None:
+    """The overlap rules of a booking alone (no hours, notice or past-time rules): for a freed
+    appointment taking its time back (a late arrival checked in after a no-show, an undone
+    no-show). ``ctx`` is loaded under the booking locks, without the appointment itself."""
     for busy in ctx.provider_busy:
         if busy.overlaps(start, busy_until):
             raise ProviderBusy(ctx.provider_name, local_label(start, ctx.tz))
     for busy in ctx.patient_busy:
         if busy.overlaps(start, end):
             raise PatientBusy(local_label(start, ctx.tz))
-    return end, busy_until
 
 
 def is_late_cancellation(start: datetime, now: datetime, rules: Rules) -> bool:

@@ -1,10 +1,12 @@
 """The calendar's appointment details dialog: who, when and what, the status moves the user may
-make, cancelling (then offering the freed slot to the waitlist), moving to another time, and the
-appointment's history.
+make (No-show asks to confirm and waits for the grace period), undoing a mistaken no-show or
+completion with a reason, cancelling (then offering the freed slot to the waitlist), moving to
+another time, and the appointment's history.
 
 :func:`open_details` opens it for one appointment; :func:`details_dialog` draws it. Which status
 buttons show follows ``clinic.access.may_change_appointment``; ``db.appointments`` enforces the
-same rule when a button is pressed.
+same rules (and the no-show grace period, and the freed slot's conflict check) when a button is
+pressed.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from clinic import frontdesk, timeutil
 from clinic.access import may_change_appointment
 from clinic.errors import ClinicError, NotFound
 from clinic.intake import display_phone
+from clinic import scheduling
 from clinic.scheduling import ON_THE_DAY, STATUS_COLOURS, STATUS_LABELS, allowed_moves
 from components import forms
 from components.booking_dialog import open_booking
 from components.calendar_state import BOOKING, DETAILS, FREED, CalendarContext, close_dialogs, set_error
 from components.downloads import appointment_ics_button
 from components.text import md
-from db import appointments, patients, visit_types, waitlist
+from db import appointments, availability, patients, visit_types, waitlist
 
 DETAILS_FORM = "cal_details"
+CONFIRM_NO_SHOW = "_dt_confirm_no_show"  # the appointment whose No-show waits for a second click
 
 MOVE_LABELS = {
     "confirmed": ("Confirm", ":material/thumb_up:"),
@@ -42,6 +46,8 @@ def open_details(appointment_id: int) -> None:
     ss[FREED] = None
     ss[BOOKING] = None
     ss["cx_reason"] = ""
+    ss["undo_reason"] = ""
+    ss[CONFIRM_NO_SHOW] = None
     ss["_mv_for"] = None  # the move fields start from this appointment's time
     forms.clear_errors(DETAILS_FORM)
 
@@ -51,13 +57,49 @@ def open_details(appointment_id: int) -> None:
 
 def _change_status(ctx: CalendarContext, appointment_id: int, to_status: str) -> None:
     forms.clear_errors(DETAILS_FORM)
+    ss[CONFIRM_NO_SHOW] = None
     try:
         appt = appointments.change_status(ctx.conn, appointment_id, to_status, user=ctx.user)
+    except scheduling.SlotTaken as exc:
+        # A no-show freed the time and someone was booked into it since (or the patient was).
+        forms.set_errors(DETAILS_FORM, {"status": f"{exc} Their no-show freed the time and it has been "
+                                                  "booked since: book them at another time."})
+        return
     except ClinicError as exc:
         set_error(DETAILS_FORM, exc, {"status"})
         return
     patient = patients.get(ctx.conn, appt.patient_id)
     forms.flash(f"{patient.display_name}: {STATUS_LABELS[to_status].lower()}.")
+    close_dialogs()
+
+
+def _ask_no_show(appointment_id: int) -> None:
+    forms.clear_errors(DETAILS_FORM)
+    ss[CONFIRM_NO_SHOW] = appointment_id
+
+
+def _keep(appointment_id: int) -> None:
+    ss[CONFIRM_NO_SHOW] = None
+
+
+def _undo(ctx: CalendarContext, appointment_id: int, current: str) -> None:
+    forms.clear_errors(DETAILS_FORM)
+    to_status = scheduling.undo_move(current)
+    if to_status is None:
+        return
+    try:
+        appt = appointments.change_status(ctx.conn, appointment_id, to_status, user=ctx.user,
+                                          reason=ss.get("undo_reason", ""))
+    except scheduling.SlotTaken as exc:
+        forms.set_errors(DETAILS_FORM, {"undo": f"{exc} Their no-show freed the time and it has been booked "
+                                                "since: book them at another time."})
+        return
+    except ClinicError as exc:
+        forms.set_errors(DETAILS_FORM, {"undo_reason" if exc.field == "reason" else "undo": str(exc)})
+        return
+    patient = patients.get(ctx.conn, appt.patient_id)
+    forms.flash(f"{patient.display_name}: {scheduling.UNDO_LABELS[(current, to_status)].lower()} done, "
+                f"back to {STATUS_LABELS[to_status].lower()}.")
     close_dialogs()
 
 
@@ -91,7 +133,7 @@ def _move(ctx: CalendarContext, appointment_id: int) -> None:
 def _book_waiting(ctx: CalendarContext, entry_id: int, patient_id: int, type_id: int) -> None:
     """Open the booking dialog on the freed slot for a waiting patient; booking closes their entry."""
     freed = ss.get(FREED) or {}
-    open_booking(ctx, freed["start"], provider_id=freed["provider_id"], type_id=type_id, patient_id=patient_id,
+    open_booking(freed["start"], provider_id=freed["provider_id"], type_id=type_id, patient_id=patient_id,
                  waitlist_id=entry_id)
 
 
@@ -113,6 +155,7 @@ def details_dialog(ctx: CalendarContext) -> None:
         _freed_slot_section(ctx)
         return
     _status_buttons(ctx, appt)
+    _undo_section(ctx, appt)
     if ctx.may_book and "cancelled" in allowed_moves(appt.status):
         with st.expander("Cancel this appointment", icon=":material/event_busy:"):
             st.text_input("Why is it cancelled?", key="cx_reason", max_chars=300, placeholder="e.g. Patient request")
@@ -154,19 +197,58 @@ def _summary(ctx: CalendarContext, appt: appointments.Appointment) -> None:
 
 def _status_buttons(ctx: CalendarContext, appt: appointments.Appointment) -> None:
     """The status moves (all but cancelling), when the user may change this appointment.
-    Attendance waits for the day of the visit."""
+    Attendance waits for the day of the visit; No-show waits for the start plus the grace period
+    and asks to confirm."""
     moves = [m for m in allowed_moves(appt.status) if m != "cancelled"]
     if not moves or not may_change_appointment(ctx.user.role, ctx.is_own(appt.provider_id)):
         return
     on_the_day = frontdesk.attendance_open(timeutil.to_local(appt.start_at, ctx.tz).date(), ctx.today)
+    no_show_from = None
+    if "no_show" in moves:
+        no_show_from = scheduling.no_show_possible_from(appt.start_at, availability.rules(ctx.conn))
+    asking = ss.get(CONFIRM_NO_SHOW) == appt.id
     with st.container(horizontal=True):
         for move in moves:
             label, icon = MOVE_LABELS[move]
             waits = move in ON_THE_DAY and not on_the_day
-            st.button(label, key=f"dt_{move}", icon=icon, on_click=_change_status, args=(ctx, appt.id, move),
-                      type="primary" if move == "checked_in" and not waits else "secondary", disabled=waits,
-                      help="Possible on the day of the visit." if waits else None)
+            help_text = "Possible on the day of the visit." if waits else None
+            on_click, args = _change_status, (ctx, appt.id, move)
+            if move == "no_show":
+                if not waits and ctx.now < no_show_from:
+                    waits = True
+                    help_text = (f"Possible from {timeutil.to_local(no_show_from, ctx.tz):%H:%M}: "
+                                 "the patient may still come.")
+                on_click, args = _ask_no_show, (appt.id,)
+            st.button(label, key=f"dt_{move}", icon=icon, on_click=on_click, args=args,
+                      type="primary" if move == "checked_in" and not waits else "secondary",
+                      disabled=waits or (move == "no_show" and asking), help=help_text)
+    if no_show_from is not None and on_the_day and ctx.now < no_show_from:
+        st.caption(f"No-show possible from {timeutil.to_local(no_show_from, ctx.tz):%H:%M} "
+                   "(the patient may still come).")
+    if asking and no_show_from is not None and ctx.now >= no_show_from:
+        with st.container(border=True):
+            st.warning("Mark this patient as a no-show? Their time is freed for other bookings.",
+                       icon=":material/person_off:")
+            with st.container(horizontal=True):
+                st.button("Yes, mark no-show", key="dt_no_show_confirm", type="primary", on_click=_change_status,
+                          args=(ctx, appt.id, "no_show"))
+                st.button("Keep it", key="dt_no_show_keep", on_click=_keep, args=(appt.id,))
     forms.field_error(DETAILS_FORM, "status")
+
+
+def _undo_section(ctx: CalendarContext, appt: appointments.Appointment) -> None:
+    """Undoing a mistaken no-show or completion, with a reason kept in the history."""
+    to_status = scheduling.undo_move(appt.status)
+    if to_status is None or not may_change_appointment(ctx.user.role, ctx.is_own(appt.provider_id)):
+        return
+    label = scheduling.UNDO_LABELS[(appt.status, to_status)]
+    with st.expander(f"{label} (a mistake)", icon=":material/undo:"):
+        st.caption(f"Back to {STATUS_LABELS[to_status].lower()}. The reason is kept in the history; "
+                   "no arrival time is made up.")
+        st.text_input("Why undo it?", key="undo_reason", max_chars=300, placeholder="e.g. Marked the wrong patient")
+        forms.field_error(DETAILS_FORM, "undo_reason")
+        st.button(label, key="dt_undo", icon=":material/undo:", on_click=_undo, args=(ctx, appt.id, appt.status))
+        forms.field_error(DETAILS_FORM, "undo")
 
 
 def _move_section(ctx: CalendarContext, appt: appointments.Appointment) -> None:

@@ -1,36 +1,60 @@
-"""The calendar's booking dialog: choose or quick-add the patient, the visit type, provider and
-time (or one of the next free times), then book once or as a weekly series. Booking a waitlist
-patient into a freed slot books and closes their waitlist entry in one step.
+"""The booking dialog: choose or quick-add the patient (components/booking_patient.py), the
+visit type, provider and time (or one of the next free times), then book once or as a weekly
+series. Booking a waitlist patient into a freed slot books and closes their waitlist entry in
+one step.
 
-:func:`open_booking` prefills it (from a click on the calendar or from the waitlist);
-:func:`booking_dialog` draws it. Button callbacks run before the rerun that shows their result.
+:func:`open_booking` opens it, prefilled (from a click on the calendar, a free gap on Today, the
+waitlist), from any page; :func:`render_booking`, called once per run by the page, draws it when
+open. Button callbacks run before the rerun that shows their result.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import streamlit as st
 
 from clinic import calendar_events as ce
 from clinic import timeutil
 from clinic.errors import ClinicError, ValidationError
-from clinic.intake import display_phone
-from components import forms
-from components.calendar_state import BOOKING, DETAILS, CalendarContext, close_dialogs, set_error
-from components.text import md
-from db import appointments, patients, slots, waitlist
+from components import booking_patient, forms
+from components.booking_patient import BOOK_FORM
+from components.calendar_state import (BOOKED, BOOKING, DETAILS, BookingContext, close_dialogs,
+                                       load_booking_context, set_error)
+from db import Connection, appointments, patients, slots, users, waitlist
 
-BOOK_FORM, QUICK_FORM = "cal_book", "cal_quick_add"
 BOOK_FIELDS = {"patient", "type", "provider", "start", "reason", "notes", "every_weeks", "times"}
 
 ss = st.session_state
 
 
-def open_booking(ctx: CalendarContext, start: datetime, *, provider_id: int | None = None,
-                 type_id: int | None = None, patient_id: int | None = None, waitlist_id: int | None = None) -> None:
-    """Prefill the booking dialog (clinic-local date and time of ``start``) and open it.
+def open_booking(start: datetime, *, provider_id: int | None = None, type_id: int | None = None,
+                 patient_id: int | None = None, waitlist_id: int | None = None) -> None:
+    """Open the booking dialog at ``start`` (an aware instant), prefilled with what is known.
+    Works from any page, in a callback or in the script; :func:`render_booking` draws it.
     With ``waitlist_id``, booking ``patient_id`` also closes that waitlist entry."""
+    ss[BOOKING] = {"waitlist_id": waitlist_id, "patient_id": patient_id if waitlist_id else None,
+                   "prefill": {"start": start, "provider_id": provider_id, "type_id": type_id, "patient_id": patient_id}}
+    ss[DETAILS] = None
+
+
+def render_booking(conn: Connection, user: users.User, *, ctx: BookingContext | None = None) -> None:
+    """Draw the booking dialog when it is open: a page calls this once per run, after anything
+    that may open it. Loads its own context unless the page passes one it already has."""
+    if not ss.get(BOOKING):
+        return
+    ctx = ctx or load_booking_context(conn, user)
+    prefill = ss[BOOKING].pop("prefill", None)
+    if prefill is not None:
+        _prefill(ctx, **prefill)
+    booking_dialog(ctx)
+
+
+def _prefill(ctx: BookingContext, start: datetime, provider_id: int | None, type_id: int | None,
+             patient_id: int | None) -> None:
+    """Fill the dialog's fields (clinic-local date and time of ``start``) before they are drawn.
+    No provider given: the one the calendar is filtered to, else the last one booked with, the
+    clinician's own, or the first."""
     local = timeutil.to_local(start, ctx.tz)
     roster, own = ctx.roster, ctx.own
     chosen = [p for p in ss.get("cal_providers", []) if p in roster]
@@ -43,27 +67,23 @@ def open_booking(ctx: CalendarContext, start: datetime, *, provider_id: int | No
     ss.update({
         "bk_date": local.date(), "bk_time": local.time().replace(second=0, microsecond=0),
         "bk_provider": provider_id, "bk_type": type_id, "bk_patient": patient_id,
-        "bk_mode": "find", "bk_query": "", "bk_reason": "", "bk_notes": "", "bk_any": False,
-        "bk_repeat": False, "bk_every": 1, "bk_times": 4, "bk_first": "", "bk_last": "", "bk_phone": "",
-        "bk_slots": None, "bk_plan": None, "_bk_added": None,
+        "bk_reason": "", "bk_notes": "", "bk_any": False,
+        "bk_repeat": False, "bk_every": 1, "bk_times": 4, "bk_slots": None, "bk_plan": None,
     })
-    ss.pop("bk_dob", None)
+    booking_patient.reset()
     forms.clear_errors(BOOK_FORM)
-    forms.clear_errors(QUICK_FORM)
-    ss[BOOKING] = {"waitlist_id": waitlist_id, "patient_id": patient_id if waitlist_id else None}
-    ss[DETAILS] = None
 
 
 # --- callbacks ----------------------------------------------------------------------------------
 
 
-def _start(ctx: CalendarContext) -> datetime | None:
+def _start(ctx: BookingContext) -> datetime | None:
     if ss.get("bk_date") is None or ss.get("bk_time") is None:
         return None
     return ce.local_start(ss["bk_date"], ss["bk_time"], ctx.tz)
 
 
-def _values(ctx: CalendarContext) -> dict:
+def _values(ctx: BookingContext) -> dict:
     """What the dialog holds, or ValidationError naming each missing field."""
     errors = {}
     if ss.get("bk_patient") is None:
@@ -87,30 +107,7 @@ def _waitlist_entry(patient_id: int) -> int | None:
     return opened.get("waitlist_id") if opened.get("patient_id") == patient_id else None
 
 
-def _pick_patient(patient_id: int | None) -> None:
-    ss["bk_patient"] = patient_id
-    ss["bk_plan"] = None
-    forms.clear_errors(BOOK_FORM)
-
-
-def _quick_add(ctx: CalendarContext) -> None:
-    try:
-        patient_id = patients.quick_add(ctx.conn, first_name=ss.get("bk_first", ""), last_name=ss.get("bk_last", ""),
-                                        date_of_birth=ss.get("bk_dob"), phone=ss.get("bk_phone", ""), by=ctx.user)
-    except ValidationError as exc:
-        forms.set_errors(QUICK_FORM, exc.errors)
-        return
-    except ClinicError as exc:
-        forms.set_errors(QUICK_FORM, {exc.field or "": str(exc)})
-        return
-    forms.clear_errors(QUICK_FORM)
-    added = patients.get(ctx.conn, patient_id)
-    _pick_patient(patient_id)
-    ss["bk_mode"] = "find"
-    ss["_bk_added"] = f"Added {added.display_name} (MRN {added.mrn})."
-
-
-def _find_slots(ctx: CalendarContext) -> None:
+def _find_slots(ctx: BookingContext) -> None:
     forms.clear_errors(BOOK_FORM)
     if ss.get("bk_type") not in ctx.types:
         forms.set_errors(BOOK_FORM, {"type": "Choose a visit type first."})
@@ -126,20 +123,21 @@ def _find_slots(ctx: CalendarContext) -> None:
     ss["bk_slots"] = [(s.provider_id, s.provider, s.start) for s in found]
 
 
-def _use_slot(ctx: CalendarContext, provider_id: int, start: datetime) -> None:
+def _use_slot(ctx: BookingContext, provider_id: int, start: datetime) -> None:
     local = timeutil.to_local(start, ctx.tz)
     ss.update({"bk_provider": provider_id, "bk_date": local.date(), "bk_time": local.time(), "bk_plan": None})
     forms.clear_errors(BOOK_FORM)
 
 
-def _booked(message: str) -> None:
+def _booked(message: str, start: datetime) -> None:
     ss["_bk_last_type"], ss["_bk_last_provider"] = ss.get("bk_type"), ss.get("bk_provider")
+    ss[BOOKED] = start  # the calendar reopens at it
     forms.clear_errors(BOOK_FORM)
     forms.flash(message)
     close_dialogs()
 
 
-def _book_one(ctx: CalendarContext) -> None:
+def _book_one(ctx: BookingContext) -> None:
     forms.clear_errors(BOOK_FORM)
     try:
         values = _values(ctx)
@@ -155,15 +153,15 @@ def _book_one(ctx: CalendarContext) -> None:
         return
     patient = patients.get(ctx.conn, values["patient_id"])
     _booked(f"Booked {patient.display_name} with {ctx.roster[values['provider_id']].name}, "
-            f"{ce.slot_label(values['start'], ctx.tz)}.")
+            f"{ce.slot_label(values['start'], ctx.tz)}.", values["start"])
 
 
-def _series_params(ctx: CalendarContext) -> tuple:
+def _series_params(ctx: BookingContext) -> tuple:
     return (ss.get("bk_patient"), ss.get("bk_provider"), ss.get("bk_type"), _start(ctx),
             int(ss.get("bk_every") or 1), int(ss.get("bk_times") or 1))
 
 
-def _plan_series(ctx: CalendarContext) -> None:
+def _plan_series(ctx: BookingContext) -> None:
     forms.clear_errors(BOOK_FORM)
     try:
         values = _values(ctx)
@@ -177,7 +175,7 @@ def _plan_series(ctx: CalendarContext) -> None:
     ss["bk_plan"] = {"params": _series_params(ctx), "plan": plan}
 
 
-def _book_planned_series(ctx: CalendarContext) -> None:
+def _book_planned_series(ctx: BookingContext) -> None:
     forms.clear_errors(BOOK_FORM)
     planned = ss.get("bk_plan")
     if not planned or planned["params"] != _series_params(ctx):
@@ -199,18 +197,18 @@ def _book_planned_series(ctx: CalendarContext) -> None:
                f"{ctx.roster[values['provider_id']].name}, from {ce.slot_label(done[0].start, ctx.tz)}.")
     if len(done) < len(planned["plan"]):
         message += " The other dates could not be booked."
-    _booked(message)
+    _booked(message, done[0].start)
 
 
 # --- the dialog -----------------------------------------------------------------------------------
 
 
 @st.dialog("Book an appointment", width="large", on_dismiss=close_dialogs)
-def booking_dialog(ctx: CalendarContext) -> None:
+def booking_dialog(ctx: BookingContext) -> None:
     if not ss.get(BOOKING):
         st.rerun()  # booked or closed by a callback: redraw the whole page
     types, roster = ctx.types, ctx.roster
-    _patient_section(ctx)
+    booking_patient.section(ctx)
     st.divider()
     left, right = st.columns(2)
     with left:
@@ -238,7 +236,7 @@ def booking_dialog(ctx: CalendarContext) -> None:
     forms.form_error(BOOK_FORM)
 
 
-def _buttons(label: str, key: str, icon: str, action, ctx: CalendarContext, disabled: bool = False) -> None:
+def _buttons(label: str, key: str, icon: str, action, ctx: BookingContext, disabled: bool = False) -> None:
     """The dialog's main button and Close, side by side."""
     left, right = st.columns(2)
     with left:
@@ -248,53 +246,7 @@ def _buttons(label: str, key: str, icon: str, action, ctx: CalendarContext, disa
         st.button("Close", key="bk_close", on_click=close_dialogs, width="stretch")
 
 
-def _patient_line(patient, country: str) -> str:
-    return (f"{patient.display_name} · DOB {patient.date_of_birth:%m/%d/%Y} · MRN {patient.mrn}"
-            f" · {display_phone(patient.phone_mobile, country) or 'no phone'}")
-
-
-def _patient_section(ctx: CalendarContext) -> None:
-    chosen = patients.get(ctx.conn, ss["bk_patient"]) if ss.get("bk_patient") else None
-    if ss.get("_bk_added"):
-        st.success(ss["_bk_added"], icon=":material/person_add:")
-    if chosen is not None:
-        with st.container(border=True, horizontal=True, vertical_alignment="center"):
-            st.markdown(f"**{md(chosen.display_name)}**  \nDOB {chosen.date_of_birth:%m/%d/%Y} · MRN {md(chosen.mrn)}"
-                        f" · {md(display_phone(chosen.phone_mobile, ctx.country) or 'no phone')}")
-            st.button("Change", key="bk_change_patient", on_click=_pick_patient, args=(None,), type="tertiary",
-                      icon=":material/swap_horiz:")
-        forms.field_error(BOOK_FORM, "patient")
-        return
-    mode = st.segmented_control("Patient", ["find", "new"], key="bk_mode", required=True,
-                                format_func={"find": "Find a patient", "new": "New patient"}.get)
-    if mode == "new":
-        left, right = st.columns(2)
-        with left:
-            st.text_input("First name", key="bk_first", max_chars=100)
-            forms.field_error(QUICK_FORM, "first_name")
-            st.date_input("Date of birth", value=None, key="bk_dob", format="MM/DD/YYYY",
-                          min_value=date(1900, 1, 1), max_value=ctx.today)
-            forms.field_error(QUICK_FORM, "date_of_birth")
-        with right:
-            st.text_input("Last name", key="bk_last", max_chars=100)
-            forms.field_error(QUICK_FORM, "last_name")
-            st.text_input("Mobile phone", key="bk_phone", max_chars=40, placeholder="(212) 555-0142")
-            forms.field_error(QUICK_FORM, "phone")
-        st.button("Add patient", key="bk_quick_add", icon=":material/person_add:", on_click=_quick_add, args=(ctx,))
-        forms.form_error(QUICK_FORM)
-    else:
-        query = st.text_input("Search", key="bk_query", placeholder="Name, date of birth (MM/DD/YYYY), phone or MRN")
-        if query.strip():
-            found = patients.search(ctx.conn, query, limit=8)
-            if not found:
-                st.caption("No active patient matches. Check the spelling, or add them as a new patient.")
-            for p in found:
-                st.button(_patient_line(p, ctx.country), key=f"bk_pick_{p.id}", on_click=_pick_patient, args=(p.id,),
-                          type="tertiary", icon=":material/person:")
-    forms.field_error(BOOK_FORM, "patient")
-
-
-def _next_free_section(ctx: CalendarContext) -> None:
+def _next_free_section(ctx: BookingContext) -> None:
     with st.container(border=True):
         left, right = st.columns([1, 1], vertical_alignment="center")
         with left:
@@ -313,7 +265,7 @@ def _next_free_section(ctx: CalendarContext) -> None:
                               on_click=_use_slot, args=(ctx, provider_id, start))
 
 
-def _series_section(ctx: CalendarContext) -> None:
+def _series_section(ctx: BookingContext) -> None:
     left, right = st.columns(2)
     with left:
         st.number_input("Every … weeks", key="bk_every", min_value=1, max_value=52, step=1)

@@ -17,6 +17,10 @@ Known behaviours of streamlit-calendar 1.4.0, each handled here:
 * ``eventsSet`` makes the page rerun three times on load: it is never subscribed.
 * It renders blank inside a non-first ``st.tabs`` tab: never put it in tabs.
 * ``height`` must be passed in the options (the iframe is sized once, when it mounts).
+* It reports no scrolling and no ``datesSet``: every callback carries only the view's type and
+  dates. So where the user was is known only from what they did (a click, a drag, a booking):
+  the page passes ``scroll`` (FullCalendar's ``scrollTime``), which FullCalendar reads when it
+  mounts; a remount (a new key) is a new iframe and would otherwise open at the top.
 
 Resource views (a column per provider) are FullCalendar premium code. ClinicDesk is
 GPL-3.0-or-later and uses them under FullCalendar's GPL option with the key
@@ -93,20 +97,22 @@ def clinic_calendar(
     editable: bool = False,
     extra_css: str = "",
     license_key: str | None = None,
+    scroll: time | None = None,
 ) -> CalendarAction | None:
     """Draw the calendar; return what the user just did, or None (nothing new).
 
     ``selectable`` lets the user drag or click an empty range (a booking); ``editable`` lets
     them drag an appointment to another time or provider. Durations come from the visit type,
-    so events cannot be stretched. ``now`` (default: the clinic clock) is handed to FullCalendar,
-    whose own clock would read UTC in this mode (see clinic/calendar_events.py): it places
-    today's highlight and the red now-line.
+    so events cannot be stretched. ``scroll`` is the time a time grid opens at. ``now``
+    (default: the clinic clock) is handed to FullCalendar, whose own clock would read UTC in this
+    mode (see clinic/calendar_events.py): it places today's highlight and the red now-line.
     """
     value = calendar(
         events=list(events),
         options=fullcalendar.options(
             view=view, initial_date=initial_date, tz=tz, now=now or now_utc(), window=window, resources=resources,
             business_hours=business_hours, weekends=weekends, selectable=selectable, editable=editable,
+            scroll=scroll,
         ),
         custom_css=fullcalendar.CSS + extra_css,
         callbacks=fullcalendar.callbacks(selectable=selectable, editable=editable),

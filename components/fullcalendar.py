@@ -80,12 +80,18 @@ def clock(value: time) -> str:
     return f"{value:%H:%M:%S}"
 
 
+# A time grid at most this tall, so it fits under the page's toolbar on a laptop screen (900 px)
+# and scrolls inside itself: FullCalendar's ``scrollTime`` can then open it where the user was.
+# Taller, the page scrolls instead, and a remount (a new iframe) sends the page back to the top.
+TIME_GRID_MAX_HEIGHT: Final = 560
+
+
 def height(view: str, window: tuple[time, time]) -> int:
     """The component's height in pixels (the iframe is sized once, when it mounts)."""
     if view in TIME_GRID_VIEWS:
         minutes = (window[1].hour * 60 + window[1].minute) - (window[0].hour * 60 + window[0].minute)
         rows = max(minutes // SLOT_MINUTES, 8)
-        return max(480, min(1400, 64 + rows * 21))
+        return max(480, min(TIME_GRID_MAX_HEIGHT, 64 + rows * 21))
     return 820 if view == "month" else 700
 
 
@@ -101,9 +107,12 @@ def options(
     weekends: bool = True,
     selectable: bool = False,
     editable: bool = False,
+    scroll: time | None = None,
 ) -> dict[str, Any]:
     """FullCalendar's options for one view of the clinic calendar. ``now`` is handed over because
-    FullCalendar's own clock would read UTC in this mode: it places today and the red now-line."""
+    FullCalendar's own clock would read UTC in this mode: it places today and the red now-line.
+    ``scroll`` is the time a time grid opens at (``clinic.calendar_events.scroll_time``); it is
+    read when the calendar mounts, so it only moves the grid together with a new key."""
     found: dict[str, Any] = {
         "initialView": FC_VIEWS[view],
         "initialDate": initial_date.isoformat(),
@@ -138,6 +147,8 @@ def options(
         "noEventsText": "No appointments in this period.",
         "resourceOrder": "title",
     }
+    if view in TIME_GRID_VIEWS:
+        found["scrollTime"] = clock(scroll or window[0])
     if view == "day":
         # Not ``dayMinWidth``: it needs FullCalendar's ScrollGrid plugin, which this bundle does
         # not register, and the calendar then draws nothing. Many providers: use the filter.

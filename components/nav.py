@@ -1,21 +1,30 @@
-"""Moving between screens with a record in hand (e.g. from the calendar to a patient's file).
+"""Moving between screens with a record in hand (e.g. from the calendar to a patient's file), and
+the patient file's address.
 
-The target page reads the id with the matching ``*_target`` function; the id travels in the
-session, never in the URL (patient ids in links leak into browser history and logs).
+The target page reads the id with the matching ``*_target`` function. A patient's file also has
+an address of its own, ``/patients?patient=<id>``: :func:`open_patient` goes there, the file
+keeps the address in step with the patient it shows (:func:`show_patient_in_address`), so a
+refresh, a second tab or a bookmark opens the same file (after signing in, when needed).
+
+Why an id in the URL is acceptable: it is the database's internal row number, not PHI (no name,
+birth date, MRN or phone), so browser history and server logs learn only that some record was
+opened. Reading the address grants nothing: the Patients page still checks the signed-in role
+before reading any data, and every opening is audited like one from the search.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+PATIENT_PARAM = "patient"
 _PATIENT = "_nav_patient_id"
 _INTAKE = "_nav_intake_patient_id"
 
 
 def open_patient(patient_id: int) -> None:
-    """Go to the patient file of ``patient_id``."""
+    """Go to the patient file of ``patient_id`` (its address carries the id)."""
     st.session_state[_PATIENT] = int(patient_id)
-    st.switch_page("pages/patients.py")
+    st.switch_page("pages/patients.py", query_params={PATIENT_PARAM: str(int(patient_id))})
 
 
 def patient_target() -> int | None:
@@ -25,6 +34,21 @@ def patient_target() -> int | None:
 
 def set_patient_target(patient_id: int | None) -> None:
     st.session_state[_PATIENT] = patient_id
+
+
+def patient_in_address() -> str | None:
+    """What ``?patient=`` says in the address (as typed, unchecked), or None without one."""
+    value = st.query_params.get(PATIENT_PARAM)
+    return None if value is None else str(value).strip()
+
+
+def show_patient_in_address(patient_id: int | None) -> None:
+    """Keep the address in step with the open file: ``?patient=<id>``, or nothing when closed."""
+    if patient_id is None:
+        if PATIENT_PARAM in st.query_params:
+            del st.query_params[PATIENT_PARAM]
+    elif st.query_params.get(PATIENT_PARAM) != str(int(patient_id)):
+        st.query_params[PATIENT_PARAM] = str(int(patient_id))
 
 
 def edit_intake(patient_id: int | None) -> None:

@@ -4,17 +4,20 @@ cancel, take in, record a reminder call), each in ONE transaction with its event
 Every action follows the actor pattern: it re-reads the acting account inside its transaction
 (``db.actors.acting``), checks the action in ``clinic.access``, and for attendance also the rule
 that clinicians change only their own patients' appointments. Where the action bumps a booking
-version (book, reschedule) ``acting`` comes right after the bump; only reads that write nothing
-(the appointment being moved, the fail-fast "visibly taken" check) come before it.
+version (book, reschedule, a status change that takes a freed slot back) ``acting`` comes right
+after the bump; only reads that write nothing (the appointment being moved, the fail-fast
+"visibly taken" check) come before it.
 
 Race-freedom: DuckDB has no exclusion constraints, and "check for overlaps, then insert" in one
 transaction is NOT safe under its MVCC (two bookers each see no overlap, both insert). So every
 booking first bumps ``providers.booking_version`` and ``patients.booking_version``: two
 transactions touching the same provider (or patient) then conflict on that row, the loser is
 rolled back by DuckDB, and ``db.atomic`` retries it with a fresh snapshot in which the winner's
-appointment is visible, so the rules refuse it with SlotTaken. The locks and the facts read
-under them live in ``db.booking_context``; ``tests/db/test_booking.py`` races 50 threads to
-prove it.
+appointment is visible, so the rules refuse it with SlotTaken. A status change that makes a
+no-show or cancelled appointment hold its time again (a late arrival checked in, an undone
+no-show) takes the same locks first and runs the same overlap rules. The locks and the facts
+read under them live in ``db.booking_context``; ``tests/db/test_booking.py`` and
+``tests/db/test_status_changes_race.py`` race threads to prove it.
 
 The reads (typed rows, counts, :func:`get`) live in ``db.appointment_rows`` and are re-exported
 here, so pages and components import this one module.
@@ -215,8 +218,18 @@ def change_status(
     now: datetime | None = None,
 ) -> Appointment:
     """Move an appointment to ``to_status`` if the status table allows it, with its event and
-    audit rows. Check-in records the arrival time; cancelling needs a reason and flags a late
-    cancellation. Returns the updated appointment.
+    audit rows. Returns the updated appointment.
+
+    - Check-in records the arrival time; cancelling flags a late cancellation.
+    - Cancelling and the undo moves (``scheduling.UNDO_MOVES``: a mistaken no-show back to
+      scheduled, a mistaken completion back to checked in) need a reason; undoing never invents
+      an arrival (``arrived_at`` is left as it was).
+    - A no-show before the start plus ``Rules.no_show_grace_min`` is refused with
+      :class:`clinic.scheduling.NoShowTooEarly`.
+    - A move that makes a freed appointment (no-show, cancelled) hold its time again (a late
+      arrival checked in, an undone no-show) is checked for overlaps exactly as a booking is, in
+      the same transaction under the same version bumps: someone booked into the freed slot
+      meanwhile makes it fail with ProviderBusy / PatientBusy.
 
     Cancelling is a front-office action (``appointments.book``); the other moves need
     ``appointments.status``, and a clinician may make them only on their own patients'
@@ -227,26 +240,42 @@ def change_status(
     if to_status == "cancelled" and not reason:
         raise ClinicError("Say why the appointment is cancelled.", field="reason")
     rules = availability.rules(conn)
+    fixed: booking_context.Fixed = ({}, rules)  # closures do not matter when a freed slot is taken back
 
     def write(cur: Connection) -> None:
+        # Race-freedom, as in book(): a move that may take a freed slot back bumps the versions
+        # FIRST (see booking_context.lock_if_freed).
+        if to_status in scheduling.BLOCKING:
+            booking_context.lock_if_freed(cur, appointment_id)
         actor = acting(cur, user, "appointments.book" if to_status == "cancelled" else "appointments.status")
         row = cur.execute(
-            "SELECT status, start_at, patient_id, provider_id FROM appointments WHERE id = ?", [appointment_id]
+            "SELECT status, start_at, end_at, busy_until, patient_id, provider_id FROM appointments WHERE id = ?",
+            [appointment_id],
         ).fetchone()
         if row is None:
             raise NotFound("That appointment does not exist.")
-        current, start_at, patient_id, provider_id = row
+        current, start_at, end_at, busy_until, patient_id, provider_id = row
         _require_own(cur, actor, provider_id)
         scheduling.check_transition(current, to_status)
-        if to_status in scheduling.ON_THE_DAY and start_at > now + _ATTENDANCE_LEAD:
+        scheduling.check_reason(current, to_status, reason)
+        if to_status == "no_show":
+            scheduling.check_no_show(start_at, now, rules, booking_context.timezone_of(cur))
+        elif to_status in scheduling.ON_THE_DAY and start_at > now + _ATTENDANCE_LEAD:
             raise ClinicError("A future appointment cannot be marked as attended or missed yet.", field="status")
+        if scheduling.takes_time_back(current, to_status):
+            # The versions were bumped above (same snapshot): now the same overlap rules as a booking.
+            provider = booking_context.provider_facts(cur, provider_id)
+            ctx = booking_context.load(cur, fixed, provider=provider, provider_id=provider_id,
+                                       patient_id=patient_id, start=start_at, exclude_id=appointment_id)
+            scheduling.check_still_free(start_at, end_at, busy_until, ctx)
+        undo = (current, to_status) in scheduling.UNDO_MOVES
         if to_status == "cancelled":
             late = scheduling.is_late_cancellation(start_at, now, rules)
             cur.execute(
                 "UPDATE appointments SET status = 'cancelled', cancel_reason = ?, late_cancel = ? WHERE id = ?",
                 [reason, late, appointment_id],
             )
-        elif to_status == "checked_in":
+        elif to_status == "checked_in" and not undo:
             cur.execute(
                 "UPDATE appointments SET status = 'checked_in', arrived_at = ? WHERE id = ?", [now, appointment_id]
             )
@@ -256,10 +285,14 @@ def change_status(
                 [now, appointment_id],
             )
         else:
+            # Includes both undo moves: only the status changes, arrived_at stays as it was.
+            # TODO(billing): undoing a completion (completed -> checked_in) must be refused here,
+            # in this transaction, once the visit has an invoice that is not void (a named error,
+            # field "status"); no invoices exist yet.
             cur.execute("UPDATE appointments SET status = ? WHERE id = ?", [to_status, appointment_id])
         _event(cur, appointment_id, actor, current, to_status, reason)
-        audit.record(cur, actor, "appointment.status", "appointment", appointment_id, patient_id,
-                     detail={"from": current, "to": to_status, "reason": reason})
+        audit.record(cur, actor, "appointment.undo" if undo else "appointment.status", "appointment",
+                     appointment_id, patient_id, detail={"from": current, "to": to_status, "reason": reason})
 
     atomic(conn, write)
     return get(conn, appointment_id)

@@ -19,7 +19,8 @@ from clinic.scheduling import Block, Interval, Rules
 from db import Connection, atomic, audit, read, settings
 from db.actors import acting
 
-RULE_DEFAULTS = {"min_notice_min": 0, "max_days_ahead": 180, "late_cancel_hours": 24, "reminder_days_ahead": 1}
+RULE_DEFAULTS = {"min_notice_min": 0, "max_days_ahead": 180, "late_cancel_hours": 24, "reminder_days_ahead": 1,
+                 "no_show_grace_min": 15}
 ACTION = "schedule.manage"
 
 
@@ -53,6 +54,7 @@ def rules(conn: Connection) -> Rules:
         min_notice_min=int(values.get("min_notice_min", RULE_DEFAULTS["min_notice_min"])),
         max_days_ahead=int(values.get("max_days_ahead", RULE_DEFAULTS["max_days_ahead"])),
         late_cancel_hours=int(values.get("late_cancel_hours", RULE_DEFAULTS["late_cancel_hours"])),
+        no_show_grace_min=int(values.get("no_show_grace_min", RULE_DEFAULTS["no_show_grace_min"])),
     )
 
 

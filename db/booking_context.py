@@ -7,7 +7,9 @@ booking first bumps ``providers.booking_version`` and ``patients.booking_version
 patient) then conflict on that row, the loser is rolled back by DuckDB, and ``db.atomic``
 retries it with a fresh snapshot in which the winner's appointment is visible, so the rules
 refuse it with SlotTaken. The bump must come before the reads of :func:`load`, because DuckDB's
-snapshot starts at the first statement, not at BEGIN.
+snapshot starts at the first statement, not at BEGIN. A status change that makes a freed
+appointment (no-show, cancelled) hold its time again bumps the same two rows first
+(:func:`lock_if_freed`), then checks overlaps with :func:`load`.
 
 Facts that are settings rather than part of the race (closures, booking rules) are read by
 :func:`fixed_facts` BEFORE the transaction, to keep the critical section short.
@@ -62,6 +64,26 @@ def lock_patient(cur: Connection, patient_id: int) -> None:
         raise ClinicError("Choose a patient (that one was not found).", field="patient")
     if row[0] != "active":
         raise ClinicError("That patient record is not active (merged or inactive).", field="patient")
+
+
+def lock_if_freed(cur: Connection, appointment_id: int) -> None:
+    """Bump the booking versions of the provider and the patient of ``appointment_id`` when it is
+    freed (its status is not in BLOCKING: no-show, cancelled), for a status change that takes its
+    time back. Call it as the transaction's FIRST statement: the snapshot then starts here, so a
+    booking racing for the freed slot either committed before (and is seen by :func:`load`) or
+    conflicts with this bump and retries. An appointment that already holds its time is left
+    alone (status changes that take nothing back need no lock)."""
+    freed = sorted(set(scheduling.STATUSES) - scheduling.BLOCKING)
+    cur.execute(
+        "UPDATE providers SET booking_version = booking_version + 1"
+        " WHERE id = (SELECT provider_id FROM appointments WHERE id = ? AND list_contains(?, status))",
+        [appointment_id, freed],
+    )
+    cur.execute(
+        "UPDATE patients SET booking_version = booking_version + 1"
+        " WHERE id = (SELECT patient_id FROM appointments WHERE id = ? AND list_contains(?, status))",
+        [appointment_id, freed],
+    )
 
 
 def provider_facts(cur: Connection, provider_id: int) -> ProviderFacts:

@@ -14,10 +14,10 @@ from datetime import date, datetime
 from typing import Any
 
 from clinic import intake
-from clinic.errors import NotFound
+from clinic.errors import NotFound, PossibleDuplicates
 from clinic.timeutil import now_utc
 from clinic.timeutil import today as clinic_today
-from db import Connection, atomic, audit, read, read_one, settings
+from db import Connection, atomic, audit, patient_intake, read, read_one, settings
 from db.actors import acting
 
 
@@ -103,12 +103,22 @@ def search(conn: Connection, text: str, *, limit: int = 20) -> list[Patient]:
 
 
 def quick_add(conn: Connection, *, first_name: str, last_name: str, date_of_birth: date | None, phone: str,
-              by, sex: str = "unknown") -> int:
+              by, sex: str = "unknown", confirm_new: bool = False) -> int:
     """Register a caller with the few details needed to book (full intake comes at the visit).
-    Raises ValidationError naming each field at fault, or NotAllowed; returns the new patient's id."""
+
+    Runs the same duplicate check as the full intake (:func:`db.patient_intake.find_duplicates`:
+    same date of birth with a similar name, or the same phone number) and raises
+    PossibleDuplicates with the look-alikes unless ``confirm_new`` (the user has seen them and
+    says this is someone else: audited as ``patient.create_despite_duplicates``, like the intake).
+    Raises ValidationError naming each field at fault, or NotAllowed; returns the new patient's id.
+    """
     values = settings.get_all(conn)
     clean = intake.quick_patient(first_name, last_name, date_of_birth, phone, sex=sex,
                                  today=clinic_today(values["timezone"]), region=values["country"])
+    candidates = patient_intake.find_duplicates(conn, first_name=clean["first_name"], last_name=clean["last_name"],
+                                                date_of_birth=clean["date_of_birth"], phone=clean["phone_mobile"])
+    if candidates and not confirm_new:
+        raise PossibleDuplicates(candidates)
 
     def write(cur: Connection) -> int:
         actor = acting(cur, by, "appointments.book")
@@ -119,6 +129,9 @@ def quick_add(conn: Connection, *, first_name: str, last_name: str, date_of_birt
             {**clean, "created_by": actor.id},
         ).fetchone()
         audit.record(cur, actor, "patient.quick_add", "patient", patient_id, patient_id)
+        if candidates:
+            audit.record(cur, actor, "patient.create_despite_duplicates", "patient", patient_id, patient_id,
+                         detail={"candidates": [c.id for c in candidates]})
         return patient_id
 
     return atomic(conn, write)

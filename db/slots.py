@@ -10,9 +10,10 @@ again under the booking locks (see ``db.booking_context`` for why that is race-f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from clinic import scheduling
+from clinic import waitlist as prefs
 from clinic.errors import ClinicError
 from clinic.timeutil import day_bounds, now_utc
 from db import Connection, appointments, availability, booking_context, read, read_one, settings
@@ -40,9 +41,14 @@ def find_next_available(
     limit: int = 10,
     step_min: int = 15,
     weekdays: list[int] | None = None,
+    earliest_start: time | None = None,
+    latest_start: time | None = None,
 ) -> list[Slot]:
     """The next ``limit`` free start times for a visit type, with one provider or any active one,
-    optionally only on some weekdays (Monday = 0: a waitlisted patient's preferred days).
+    optionally only on some weekdays (Monday = 0) and only starting within a clinic-local
+    window (``earliest_start`` to ``latest_start``, both included): a waitlisted patient's
+    preferences (``clinic.waitlist``). The window is wall-clock time on each day, so a day after
+    a daylight-saving change keeps it.
 
     Walks forward day by day (up to the booking horizon), reading each provider's appointments
     for a week at a time in one query, and runs every candidate through the same rules as a real
@@ -69,6 +75,7 @@ def find_next_available(
             conn, "SELECT count(*) = 0 FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')",
             [patient_id],
         )[0]
+    window = prefs.Preferences(earliest_start=earliest_start, latest_start=latest_start)
     first_day = now.astimezone(z).date()
     last_day = first_day + timedelta(days=rules.max_days_ahead)
     closures = availability.closures_between(conn, first_day, last_day)
@@ -120,7 +127,8 @@ def find_next_available(
                     patient_is_new=patient_is_new, rules=rules,
                 )
                 todays.extend(Slot(pid, name, t) for t in scheduling.free_slots(day, visit_type, ctx, now=now,
-                                                                                  step_min=step_min))
+                                                                                  step_min=step_min)
+                              if window.any_time or window.fits(t, tz))
             todays.sort(key=lambda slot: (slot.start, slot.provider))
             found.extend(todays[: limit - len(found)])
             day += timedelta(days=1)

@@ -15,7 +15,7 @@ from typing import Any
 from clinic import passwords
 from clinic.access import ROLES
 from clinic.errors import BadLogin, LastAdmin, NotAllowed, NotFound, UsernameTaken, ValidationError
-from db import Connection, atomic, audit, read, read_one
+from db import Connection, atomic, audit, read, read_one, sessions
 from db.actors import acting
 
 ACTION = "users.manage"
@@ -204,6 +204,8 @@ def set_active(conn: Connection, user_id: int, active: bool, *, by: Any) -> None
         if not active and row[0] == "admin":
             _guard_last_admin(cur, user_id)
         cur.execute("UPDATE users SET active = ? WHERE id = ?", [active, user_id])
+        if not active:
+            sessions.revoke_all_for_user(cur, user_id, "deactivated")
         audit.record(cur, actor, "user.activate" if active else "user.deactivate", "user", user_id)
 
     atomic(conn, write)
@@ -221,6 +223,8 @@ def reset_password(conn: Connection, user_id: int, new_password: str, *, by: Any
             "UPDATE users SET password_hash = ?, password_changed_at = current_timestamp WHERE id = ?",
             [password_hash, user_id],
         )
+        # Signed out everywhere: whoever knew the old password may hold a session.
+        sessions.revoke_all_for_user(cur, user_id, "password changed")
         audit.record(cur, actor, "user.reset_password", "user", user_id)
 
     atomic(conn, write)

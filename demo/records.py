@@ -225,14 +225,18 @@ def insert_waitlist(cur: Connection, rng: np.random.Generator, patient_ids: np.n
     n = min(12, len(patient_ids))
     chosen = rng.choice(patient_ids, size=n, replace=False)
     notes = ("Prefers mornings", "Can come at short notice", "After 3 pm only", None, "Call mobile first", None)
+    # The time preferences the notes speak of, as the matching reads them (earliest, latest start).
+    windows = {"Prefers mornings": (None, dt.time(11, 45)), "After 3 pm only": (dt.time(15, 0), None)}
     for i, patient_id in enumerate(chosen.tolist()):
         provider = providers[int(rng.integers(len(providers)))].id if rng.random() < 0.6 else None
         type_id = type_ids[FOLLOW_UP] if rng.random() < 0.7 else type_ids[ANNUAL]
         days = sorted(rng.choice(5, size=int(rng.integers(1, 4)), replace=False).tolist()) if rng.random() < 0.7 else []
+        note = notes[i % len(notes)]
+        earliest, latest = windows.get(note, (None, None))
         cur.execute(
-            "INSERT INTO waitlist (patient_id, provider_id, type_id, preferred_days, note, created_by)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [int(patient_id), provider, type_id, ",".join(map(str, days)) or None, notes[i % len(notes)],
+            "INSERT INTO waitlist (patient_id, provider_id, type_id, preferred_days, note, earliest_start,"
+            " latest_start, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [int(patient_id), provider, type_id, ",".join(map(str, days)) or None, note, earliest, latest,
              user_ids["frontdesk"]],
         )
     return n

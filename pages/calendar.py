@@ -1,5 +1,7 @@
 """Calendar: the clinic's appointments by provider, week, month or list. Drag across empty time
-to book, click an appointment for its details and status actions, drag it to move it."""
+to book (or "New appointment"), click an appointment for its details and status actions, drag it
+to move it. It opens at "now", keeps its day (another day than today is also in the address,
+``?day=YYYY-MM-DD``), view and filters, and reopens where the user was after a booking or a move."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from components import calendar as cal
 from components import calendar_actions, calendar_state, forms
 from components import fullcalendar as fc
 from components.appointment_details import details_dialog
-from components.booking_dialog import booking_dialog
+from components.booking_dialog import render_booking
 from components.calendar_state import BOOKING, CAL, DETAILS, REFUSED
 from components.db_session import get_conn
 from components.frame import require
@@ -26,11 +28,9 @@ tz, today, roster, types = ctx.tz, ctx.today, ctx.roster, ctx.types
 hours = availability.hours_by_provider(conn)
 
 ss = st.session_state
+calendar_state.restore_toolbar(today, [ctx.own.id] if ctx.own and ctx.own.id in roster else [])
 if ss.get(calendar_actions.GOTO):  # a month-grid entry was clicked: open that day (before the widgets exist)
     ss["cal_day"], ss["cal_view"] = ss.pop(calendar_actions.GOTO)
-ss.setdefault("cal_day", today)
-ss.setdefault("cal_view", ce.DEFAULT_VIEW)
-ss.setdefault("cal_providers", [ctx.own.id] if ctx.own and ctx.own.id in roster else [])
 # A provider deactivated or a visit type retired since the filter was set is dropped from it.
 ss["cal_providers"] = [i for i in ss["cal_providers"] if i in roster]
 ss["cal_types"] = [i for i in ss.get("cal_types", []) if i in types]
@@ -42,7 +42,12 @@ def go_to(day: date) -> None:
 
 # --- the toolbar: day, arrows, view, filters ------------------------------------------------------
 
-st.title("Calendar")
+with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
+    st.title("Calendar", width="content")
+    if ctx.may_book:
+        st.button("New appointment", key="cal_new", icon=":material/add:", type="primary",
+                  on_click=calendar_actions.new_appointment, args=(ctx,),
+                  help="Book at the next free time, from the day shown (of the provider you filtered to).")
 view = ss.get("cal_view") or ce.DEFAULT_VIEW
 with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
     day = st.date_input("Day", key="cal_day", format="MM/DD/YYYY", width=150)
@@ -61,6 +66,7 @@ with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         chosen_types = st.multiselect("Visit types", list(types), key="cal_types", placeholder="All visit types",
                                       format_func=lambda i: types[i].name)
         show_cancelled = st.toggle("Show cancelled appointments", key="cal_cancelled")
+calendar_state.keep_toolbar(day, today)
 
 # --- what the period holds ------------------------------------------------------------------------
 
@@ -117,11 +123,12 @@ action = cal.clinic_calendar(
     weekends=ce.works_weekends(blocks),
     selectable=ctx.may_book and view != "list", editable=ctx.may_book,
     extra_css=fc.type_stripes_css(types.values()),
+    scroll=calendar_state.scroll_time(ctx, view, day, window),
 )
 if action is not None:
     calendar_actions.handle(ctx, action, window)
 
 if ss.get(BOOKING):
-    booking_dialog(ctx)
+    render_booking(conn, user, ctx=ctx)
 elif ss.get(DETAILS) is not None:
     details_dialog(ctx)

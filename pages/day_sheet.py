@@ -35,7 +35,7 @@ with provider_col:
         key="day_sheet_provider",
     )
 with day_col:
-    day = st.date_input("Day", value=timeutil.today(tz), format="YYYY-MM-DD", key="day_sheet_day")
+    day = st.date_input("Day", value=timeutil.today(tz), format="MM/DD/YYYY", key="day_sheet_day")
 with span_col:
     span = st.radio(
         "Schedule file covers",

@@ -1,11 +1,12 @@
-"""Home: what matters today for the signed-in role, counted from the database."""
+"""Home: what matters today for the signed-in role, counted from the database. A clinician linked
+to a provider sees their own patients' numbers; everyone else the clinic's."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from clinic import analytics, timeutil
+from clinic import analytics, greeting, timeutil
 from clinic.scheduling import STATUS_LABELS
 from clinic.access import ROLE_LABELS
 from components.db_session import get_conn
@@ -21,13 +22,18 @@ tz = config["timezone"]
 today = timeutil.today(tz)
 day_start, day_end = timeutil.day_bounds(today, tz)
 
-st.title(f"Hello, {md(user.full_name.split()[0])}")
+name = greeting.greeting_name(user.full_name)
+st.title(f"Hello, {md(name)}" if name else "Hello")
 st.caption(f"{md(config['clinic_name'])} · {today:%A %d %B %Y} · {ROLE_LABELS[user.role]}")
 
-counts = appointments.count_by_status(conn, day_start, day_end)
+own = providers.for_user(conn, user.id) if user.role == "clinician" else None
+provider_id = own.id if own is not None else None
+counts = appointments.count_by_status(conn, day_start, day_end, provider_id=provider_id)
 booked_today = analytics.booked_count(counts)
 waiting = counts["checked_in"]
 
+if own is not None:
+    st.caption(f"Counts for your patients ({md(own.name)}).")
 tiles([
     Tile("Appointments today", booked_today, "Booked for today, cancelled ones not counted."),
     Tile("Checked in now", waiting, "Arrived and waiting or being seen."),
@@ -52,12 +58,10 @@ if user.role == "admin":
     follow_up += [Tile("Active patients", patients.count_active(conn)), Tile("Active users", users.count_active(conn))]
 tiles(follow_up, columns=4)
 
-own = providers.for_user(conn, user.id) if user.role == "clinician" else None
 closed = availability.closures_between(conn, today, today).get(today)
 if closed:
     st.info(f"The clinic is closed today: {md(closed)}.", icon=":material/event_busy:")
 
-provider_id = own.id if own is not None else None
 day = appointments.list_rows(conn, day_start, day_end, provider_id=provider_id)
 shown_day = today
 if not day:
@@ -76,7 +80,7 @@ else:
         pd.DataFrame([
             {"start_at": timeutil.to_local(r.start_at, tz), "patient": r.patient, "mrn": r.mrn,
              "provider": r.provider, "visit_type": r.visit_type, "status": STATUS_LABELS[r.status],
-             "reason": r.reason}
+             "reason": r.reason or "—"}
             for r in day
         ]),
         hide_index=True,

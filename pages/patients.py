@@ -3,11 +3,15 @@ out for (allergies, next appointment, no-shows, insurance); tabs hold their appo
 documents, messages and calls, visit notes (clinicians and the manager only) and intake history.
 The manager and the admin can merge a duplicate record into the open one.
 
-Other pages open a file with components.nav.open_patient(id). Billing does not exist yet, so the
-header shows no balance rather than a made-up one.
+Other pages open a file with components.nav.open_patient(id); the file's address is
+``/patients?patient=<id>`` (kept in step with the open file, so a refresh or a bookmark reopens
+it; an id that is not a patient's, or a merged record, gets a clear message). Billing does not
+exist yet, so the header shows no balance rather than a made-up one.
 """
 
 from __future__ import annotations
+
+import re
 
 import streamlit as st
 
@@ -27,11 +31,29 @@ conn = get_conn()
 config = settings.get_all(conn)
 tz = config["timezone"]
 
+_ID_RE = re.compile(r"^\d{1,18}$")
+_FIND_HINT = "Find the patient by name, date of birth, phone or MRN above."
+
+
+def show_file(patient_id: int | None) -> None:
+    """Open (or with None, close) a file: the session and the address say the same."""
+    nav.set_patient_target(patient_id)
+    nav.show_patient_in_address(patient_id)
+
+
 st.title("Patients")
 picked = patient_search("patient_find")
 if picked is not None:
-    nav.set_patient_target(picked)
+    show_file(picked)
     st.rerun()
+
+asked = nav.patient_in_address()
+if asked:
+    if not _ID_RE.match(asked):
+        st.warning(f"The address asks for patient “{md(asked[:40])}”, which is not a patient number. {_FIND_HINT}",
+                   icon=":material/link_off:")
+        st.stop()
+    nav.set_patient_target(int(asked))  # a link, a bookmark or a refresh: the address wins
 
 patient_id = nav.patient_target()
 if patient_id is None:
@@ -39,12 +61,14 @@ if patient_id is None:
         st.info("Find a patient by name, date of birth, phone or MRN, then open their file.",
                 icon=":material/person_search:")
     st.stop()
+nav.show_patient_in_address(patient_id)
 
 try:
     record = patients.get_full(conn, patient_id)
 except NotFound:
     nav.set_patient_target(None)
-    st.warning("That patient record does not exist.", icon=":material/person_off:")
+    st.warning(f"There is no patient number {patient_id}: the link may be mistyped or out of date. {_FIND_HINT}",
+               icon=":material/person_off:")
     st.stop()
 
 if not record.active:
@@ -56,7 +80,7 @@ if not record.active:
                + (f" (MRN {md(survivor.mrn)})." if survivor else ".") + " Its history is in that record now.",
                icon=":material/call_merge:")
     if survivor and st.button("Open the surviving record", key="pf_open_survivor", icon=":material/folder_open:"):
-        nav.set_patient_target(survivor.id)
+        show_file(survivor.id)
         st.rerun()
     st.stop()
 
@@ -68,7 +92,7 @@ action = pf.header(ctx, may_edit=can_do(user.role, "patients.edit"))
 if action == "edit":
     nav.edit_intake(ctx.id)
 elif action == "close":
-    nav.set_patient_target(None)
+    show_file(None)
     pf.forget_opening()
     st.rerun()
 

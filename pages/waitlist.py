@@ -1,12 +1,17 @@
-"""Waitlist: patients who want an earlier slot. Offer one of the next free slots and book it in one
-click, add someone to the list, or take them off it."""
+"""Waitlist: patients who want an earlier slot. Add someone with the weekdays and start times they
+can come (checked against the clinic's hours, errors next to the fields), offer them one of the
+next free slots that fit those preferences and book it in one click, or take them off the list.
+Slots outside their preferences are shown only when the desk asks for them."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from clinic import frontdesk, intake, timeutil
+from clinic import waitlist as prefs
 from clinic.access import can_do
 from clinic.errors import ClinicError, ValidationError
 from components import forms
@@ -14,7 +19,7 @@ from components.db_session import get_conn
 from components.frame import require
 from components.patient_search import patient_search
 from components.text import md
-from db import patients, providers, settings, slots, visit_types, waitlist
+from db import patients, providers, settings, visit_types, waitlist
 
 user = require("waitlist")
 conn = get_conn()
@@ -25,7 +30,8 @@ may_book = can_do(user.role, "appointments.book")
 
 ANY = 0  # "Any provider"
 ADD, OFFER = "waitlist_add", "waitlist_offer"
-ADD_FIELDS = ("wl_search", "wl_patient", "wl_days", "wl_note")
+ADD_FIELDS = ("wl_search", "wl_patient", "wl_days", "wl_earliest", "wl_latest", "wl_note")
+ANY_TIME = "wl_outside_preferences"  # the entry whose offers currently ignore its preferences
 
 
 def phone_text(value: str | None) -> str:
@@ -49,15 +55,9 @@ def add_entry() -> None:
     patient_id = state.get("wl_patient")
     provider_id = state.get("wl_provider") or None
     try:
-        missing = {}
-        if patient_id is None:
-            missing["patient"] = "Find the patient and choose them."
-        if state.get("wl_type") not in types:
-            missing["type"] = "Choose a visit type."
-        if missing:
-            raise ValidationError(missing)
         entry_id = waitlist.add(conn, patient_id=patient_id, type_id=state.get("wl_type"), provider_id=provider_id,
-                                preferred_days=state.get("wl_days") or [], note=state.get("wl_note") or "", by=user)
+                                preferred_days=state.get("wl_days") or [], earliest_start=state.get("wl_earliest"),
+                                latest_start=state.get("wl_latest"), note=state.get("wl_note") or "", by=user)
     except ValidationError as exc:
         forms.set_errors(ADD, exc.errors)
         return
@@ -83,6 +83,7 @@ def book_slot(entry_id: int, provider_id: int, start, patient: str, provider: st
         forms.set_errors(OFFER, {"": str(exc)})
         return
     st.session_state.pop("waitlist_entry", None)
+    st.session_state.pop(ANY_TIME, None)
     forms.flash(f"Booked {md(patient)} with {md(provider)} on {local(start, '%A %d %B at %H:%M')} "
                 "and took them off the waitlist.")
 
@@ -123,18 +124,28 @@ if may_manage:
             change_col.button("Change", key="wl_change_patient", icon=":material/swap_horiz:",
                               on_click=st.session_state.pop, args=("wl_patient", None))
         forms.field_error(ADD, "patient")
-        type_col, provider_col, days_col = st.columns(3)
+        type_col, provider_col = st.columns(2)
         with type_col:
             st.selectbox("Visit type", list(types), key="wl_type", format_func=lambda i: types[i].name)
             forms.field_error(ADD, "type")
         with provider_col:
             st.selectbox("Provider", [ANY, *roster], key="wl_provider",
                          format_func=lambda i: "Any provider" if i == ANY else roster[i])
+            forms.field_error(ADD, "provider")
+        days_col, earliest_col, latest_col = st.columns([2, 1, 1])
         with days_col:
             st.multiselect("Preferred days", list(range(7)), key="wl_days",
-                           format_func=frontdesk.WEEKDAY_NAMES.__getitem__, placeholder="Any day")
+                           format_func=prefs.DAY_SHORT.__getitem__, placeholder="Any day")
             forms.field_error(ADD, "preferred_days")
-        st.text_input("Note", key="wl_note", max_chars=300, placeholder="e.g. mornings only, call after 3 pm")
+        with earliest_col:
+            st.time_input("Earliest start", value=None, key="wl_earliest", step=timedelta(minutes=15),
+                          help="The earliest time the visit may start (clinic time). Empty: from opening.")
+            forms.field_error(ADD, "earliest_start")
+        with latest_col:
+            st.time_input("Latest start", value=None, key="wl_latest", step=timedelta(minutes=15),
+                          help="The latest time the visit may start, included (clinic time). Empty: until closing.")
+            forms.field_error(ADD, "latest_start")
+        st.text_input("Note", key="wl_note", max_chars=300, placeholder="Anything else, e.g. call the mobile first")
         st.button("Add to waitlist", key="wl_add", type="primary", icon=":material/playlist_add:", on_click=add_entry)
         forms.form_error(ADD)
 
@@ -148,13 +159,13 @@ if not people:
 st.dataframe(
     pd.DataFrame(
         [{"added": local(r.created_at, "%m/%d/%Y"), "patient": r.patient, "phone": phone_text(r.phone),
-          "visit_type": r.visit_type, "provider": r.provider, "days": frontdesk.days_label(r.preferred_days),
-          "note": r.note or ""} for r in people.values()]
+          "visit_type": r.visit_type, "provider": r.provider, "days": r.preferences.days_label,
+          "times": r.preferences.times_label, "note": r.note or ""} for r in people.values()]
     ),
     hide_index=True,
     key="waitlist_table",
     column_config={"added": "Added", "patient": "Patient", "phone": "Phone", "visit_type": "Visit type",
-                   "provider": "Provider", "days": "Preferred days", "note": "Note"},
+                   "provider": "Provider", "days": "Preferred days", "times": "Start times", "note": "Note"},
 )
 
 # --- offer a slot --------------------------------------------------------------------------------
@@ -173,7 +184,7 @@ with entry_col:
     who = "any provider" if entry.provider_id is None else entry.provider
     st.markdown(
         f"**{md(entry.patient)}**" + (f" · {md(phone)}" if phone else " · :red[no phone on file]")
-        + f"  \n{md(entry.visit_type)} with {md(who)} · {frontdesk.days_label(entry.preferred_days)}"
+        + f"  \n{md(entry.visit_type)} with {md(who)} · {entry.preferences.label}"
         + f"  \n:gray[on the list since {local(entry.created_at, '%m/%d/%Y')}]"
         + (f"  \n:gray[{md(entry.note)}]" if entry.note else "")
     )
@@ -182,24 +193,30 @@ with entry_col:
     forms.form_error(OFFER)
 
 with slots_col:
-    days = frontdesk.parse_days(entry.preferred_days)
-
-    def search(weekdays):
-        return slots.find_next_available(conn, entry.type_id, provider_id=entry.provider_id,
-                                         patient_id=entry.patient_id, limit=frontdesk.OFFER_SHOWN, weekdays=weekdays)
-
+    wanted = entry.preferences
+    outside = st.session_state.get(ANY_TIME) == entry_id and not wanted.anything
     try:
-        offered, on_their_days = frontdesk.offer_slots(search, days)
+        offered = waitlist.offers_for(conn, entry, limit=frontdesk.OFFER_SHOWN, keep_to_preferences=not outside)
     except ClinicError as exc:
         st.error(str(exc), icon=":material/error:")
-        offered, on_their_days = [], True
-    if not offered:
-        st.warning("No free slot for this visit in the booking horizon.", icon=":material/event_busy:")
+        offered = []
+    if outside:
+        st.warning(f"Outside their preferences ({wanted.label}): ask the patient before booking.",
+                   icon=":material/schedule:")
+        st.button("Back to their preferences", key=f"wl_keep_{entry_id}", icon=":material/undo:",
+                  on_click=st.session_state.pop, args=(ANY_TIME, None))
+    elif not offered and not wanted.anything:
+        st.warning(f"Nothing free on their preferred days and times ({wanted.label}) within the booking horizon.",
+                   icon=":material/event_busy:")
+        st.button("Show other days and times", key=f"wl_other_{entry_id}", icon=":material/search:",
+                  on_click=st.session_state.__setitem__, args=(ANY_TIME, entry_id))
+    elif wanted.anything:
+        st.caption("The next free slots.")
     else:
-        if days and not on_their_days:
-            st.caption("Nothing free on their preferred days soon: these are the next slots on other days.")
-        else:
-            st.caption("The next free slots" + (" on their preferred days." if days else "."))
+        st.caption(f"The next free slots on their preferred days and times ({wanted.label}).")
+    if not offered and (outside or wanted.anything):
+        st.warning("No free slot for this visit in the booking horizon.", icon=":material/event_busy:")
+    if offered:
         with st.container(border=True, key="waitlist_slots"):
             for slot in offered:
                 when_col, who_col, button_col = st.columns([1.6, 1.8, 1], vertical_alignment="center")

@@ -20,6 +20,8 @@ import db
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 SEED_TODAY = date(2026, 3, 2)  # a Monday, a week before the US spring-forward change
+# The clinic clock every page test starts from: SEED_TODAY 10:00 in New York (EST, UTC-5).
+SEED_NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 TZ = "America/New_York"
 
 _counter = itertools.count(1)
@@ -174,15 +176,25 @@ def make_appointment(conn, **overrides: Any) -> int:
 
 @pytest.fixture
 def app_env(seeded_path: Path, monkeypatch):
-    """Point the app at a private seeded database and give it a clean Streamlit cache."""
+    """Point the app at a private seeded database, give it a clean Streamlit cache and set the
+    clinic clock to SEED_NOW (a test that needs another moment uses ``clinic_clock``)."""
     import streamlit as st
+
+    from clinic import timeutil
 
     monkeypatch.setenv("CLINICDESK_DB", str(seeded_path))
     st.cache_resource.clear()
     st.cache_data.clear()
-    yield seeded_path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    # A clock fixture that ran before this one (an autouse ``clinic_clock`` call, e.g. "the
+    # seeded Monday at 07:00") has already chosen the moment: keep it. Otherwise start at SEED_NOW.
+    if timeutil._frozen_at is None:
+        timeutil.set_clock(SEED_NOW)
+    try:
+        yield seeded_path
+    finally:
+        timeutil.set_clock(None)
+        st.cache_resource.clear()
+        st.cache_data.clear()
 
 
 def _keep_navigation_v2() -> None:

@@ -51,7 +51,7 @@ SQL_KEYWORDS = {"sql", "query", "statement"}
 RAW_CALLS = {"execute", "executemany", "sql", "query", "fetchall", "fetchone", "fetchmany", "fetchdf", "df", "cursor"}
 # ... and db/__init__'s SQL helpers, meant for db/ modules only.
 DB_INTERNALS = {"read", "read_df", "read_one", "run_with_frame", "transaction", "atomic", "connect",
-                "connect_memory", "migrate"}
+                "migrate"}
 
 
 def looks_like_sql(text: str) -> bool:

@@ -1,4 +1,5 @@
-"""The Booking rules tab: minimum notice, how far ahead, the late-cancellation window, reminder day."""
+"""The Booking rules tab: minimum notice, how far ahead, the late-cancellation window, reminder day,
+and the grace period before a no-show."""
 
 from __future__ import annotations
 
@@ -31,15 +32,21 @@ def draw(screen: Screen) -> None:
                                         key="rule_reminder_days_ahead",
                                         help="The reminder list shows the appointments of that day. 1 – 14.")
         forms.field_error(FORM, "reminder_days_ahead")
+        grace = st.number_input("No-show possible this many minutes after the start", min_value=0, step=5,
+                                value=current.no_show_grace_min, key="rule_no_show_grace_min",
+                                help="Before then a patient cannot be marked as a no-show: they may still come. "
+                                     "0 – 240.")
+        forms.field_error(FORM, "no_show_grace_min")
         save = st.form_submit_button("Save booking rules", type="primary")
     forms.form_error(FORM)
     if not save:
         return
     try:
         availability.save_rules(screen.conn, {"min_notice_min": min_notice, "max_days_ahead": max_days,
-                                              "late_cancel_hours": late_cancel, "reminder_days_ahead": reminder_days},
+                                              "late_cancel_hours": late_cancel, "reminder_days_ahead": reminder_days,
+                                              "no_show_grace_min": grace},
                                 by=screen.user)
     except ClinicError as exc:
         fail(FORM, exc)
     else:
-        succeed(FORM, "Booking rules saved. They apply to the next booking.")
+        succeed(FORM, "Booking rules saved. They apply to the next booking or status change.")

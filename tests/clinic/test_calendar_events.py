@@ -191,3 +191,39 @@ def test_a_clicked_month_count_is_read_as_that_day_and_provider():
 def test_weekend_columns_appear_only_when_someone_works_weekends():
     assert not ce.works_weekends([Block(0, time(8), time(12)), Block(4, time(8), time(12))])
     assert ce.works_weekends([Block(5, time(9), time(12))])
+
+
+# --- where the grid opens -------------------------------------------------------------------
+
+
+WINDOW = (time(8), time(18))
+MONDAY = date(2026, 11, 30)
+
+
+def test_the_grid_opens_an_hour_before_where_the_user_last_worked_on_the_days_shown():
+    place = (MONDAY, time(16, 40))
+    assert ce.scroll_time("day", MONDAY, WINDOW, place=place, today=MONDAY, now=time(9)) == time(15, 30)
+    # The week holds that Monday too; another day does not, and opens at the top.
+    assert ce.scroll_time("week", date(2026, 12, 3), WINDOW, place=place, today=date(2026, 12, 20),
+                          now=time(9)) == time(15, 30)
+    assert ce.scroll_time("day", date(2026, 12, 1), WINDOW, place=place, today=date(2026, 12, 20),
+                          now=time(9)) == time(8)
+
+
+def test_today_opens_an_hour_before_now_and_never_above_the_working_window():
+    assert ce.scroll_time("day", MONDAY, WINDOW, place=None, today=MONDAY, now=time(14, 7)) == time(13)
+    assert ce.scroll_time("day", MONDAY, WINDOW, place=None, today=MONDAY, now=time(8, 20)) == time(8)
+    assert ce.scroll_time("day", MONDAY, WINDOW, place=(date(2026, 11, 1), time(17)), today=MONDAY,
+                          now=time(11, 59)) == time(10, 45)
+
+
+def test_now_is_rounded_up_to_the_next_quarter_hour():
+    assert ce.round_up(datetime(2026, 11, 30, 14, 7, 12, tzinfo=UTC)) == datetime(2026, 11, 30, 14, 15, tzinfo=UTC)
+    assert ce.round_up(datetime(2026, 11, 30, 14, 45, tzinfo=UTC)) == datetime(2026, 11, 30, 14, 45, tzinfo=UTC)
+    assert ce.round_up(datetime(2026, 11, 30, 23, 50, tzinfo=UTC)) == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text, expected", [("2026-12-03", date(2026, 12, 3)), (" 2026-12-03 ", date(2026, 12, 3)),
+                                            ("12/03/2026", None), ("2026-02-30", None), ("", None), (None, None)])
+def test_the_day_in_the_address_is_read_only_when_it_is_a_real_date(text, expected):
+    assert ce.day_from_address(text) == expected

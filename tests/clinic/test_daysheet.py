@@ -101,6 +101,11 @@ def test_missing_values_from_the_database_show_as_blanks():
     assert (only.reason, only.age, only.mrn, only.new_patient) == ("", "", "", False)
 
 
+def test_an_empty_cell_on_screen_shows_a_dash_but_an_empty_alert_stays_blank():
+    (line,) = daysheet.table_rows(daysheet.rows_from_records([record(reason=None, date_of_birth=None)], TZ))
+    assert (line["Reason"], line["Age"], line["Alerts"]) == ("—", "—", "")
+
+
 def test_the_screen_table_has_an_empty_alerts_column_waiting_for_intake():
     (line,) = daysheet.table_rows(daysheet.rows_from_records([record(first_visit=True)], TZ))
     assert list(line) == ["Time", "Patient", "MRN", "Age", "Visit type", "Reason", "New patient", "Status", "Alerts"]
@@ -169,9 +174,11 @@ def test_an_empty_day_still_prints_a_sheet_that_says_so():
     assert page_count(pdf) == 1
 
 
-def test_the_header_says_when_the_rows_were_read():
+def test_the_header_says_when_the_rows_were_read_month_day_year_like_the_screen():
     sheet = DaySheet("Clinic", "Dr. A", DAY, [row(1)], as_of=datetime(2026, 3, 2, 7, 45))
-    assert b"As of 2026-03-02 07:45" in pdf_text(daysheet.build_pdf(sheet))
+    text = pdf_text(daysheet.build_pdf(sheet))
+    assert b"As of 03/02/2026 07:45" in text
+    assert b"2026-03-02" not in text
 
 
 def test_with_the_bundled_unicode_font_names_are_printed_as_typed():

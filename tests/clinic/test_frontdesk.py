@@ -292,3 +292,27 @@ def test_with_nothing_free_on_the_preferred_days_other_days_are_offered_and_flag
 def test_without_preferred_days_any_day_is_offered():
     assert fd.offer_slots(lambda weekdays: [weekdays], []) == ([None], True)
     assert fd.offer_slots(lambda weekdays: [], [1]) == ([], False)
+
+
+@dataclass
+class Callee:
+    id: int
+    reminder_opt_in: bool | None
+
+
+def test_patients_who_opted_out_are_kept_apart_from_the_list_to_call():
+    rows = [Callee(1, True), Callee(2, False), Callee(3, None), Callee(4, False)]
+    to_call, not_to_call = fd.split_opted_out(rows)
+    assert [r.id for r in to_call] == [1, 3]  # an unknown choice is not an opt-out
+    assert [r.id for r in not_to_call] == [2, 4]
+
+
+@pytest.mark.parametrize("total, number, expected", [
+    (0, 0, fd.Page(0, 1, 0, 0, 0)),
+    (25, 0, fd.Page(0, 1, 0, 25, 25)),
+    (26, 1, fd.Page(1, 2, 25, 26, 26)),
+    (60, 7, fd.Page(2, 3, 50, 60, 60)),  # past the end: the last page
+    (60, -1, fd.Page(0, 3, 0, 25, 60)),
+])
+def test_a_long_list_comes_in_pages_and_a_page_number_out_of_range_is_brought_back(total, number, expected):
+    assert fd.page_of(total, number, 25) == expected

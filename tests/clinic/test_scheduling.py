@@ -110,12 +110,55 @@ def test_working_hours_follow_the_wall_clock_across_the_spring_forward_change():
 def test_the_status_table_allows_the_front_desk_workflow_and_nothing_else():
     assert s.allowed_moves("scheduled") == ["confirmed", "checked_in", "no_show", "cancelled"]
     s.check_transition("checked_in", "completed")
-    for final in ("completed", "cancelled"):
-        for target in s.STATUSES:
+    for target in s.STATUSES:
+        with pytest.raises(s.InvalidTransition):
+            s.check_transition("cancelled", target)
+        if target != "checked_in":  # the one way back from completed: undoing a mistake
             with pytest.raises(s.InvalidTransition):
-                s.check_transition(final, target)
+                s.check_transition("completed", target)
     with pytest.raises(s.InvalidTransition, match="completed appointment cannot be marked no-show"):
         s.check_transition("completed", "no_show")
+
+
+def test_undo_moves_are_allowed_but_kept_out_of_the_ordinary_buttons_and_need_a_reason():
+    assert s.UNDO_MOVES == {("no_show", "scheduled"), ("completed", "checked_in")}
+    for current, wanted in s.UNDO_MOVES:
+        s.check_transition(current, wanted)
+        assert wanted not in s.allowed_moves(current)
+        assert s.undo_move(current) == wanted
+        assert s.needs_reason(current, wanted)
+        with pytest.raises(s.ClinicError, match="Say why") as err:
+            s.check_reason(current, wanted, None)
+        assert err.value.field == "reason"
+    assert s.needs_reason("scheduled", "cancelled")
+    assert not s.needs_reason("no_show", "checked_in")  # a late arrival is no mistake
+    s.check_reason("no_show", "checked_in", None)
+
+
+def test_only_moves_from_a_freed_status_to_a_holding_one_take_the_time_back():
+    assert s.takes_time_back("no_show", "checked_in") and s.takes_time_back("no_show", "scheduled")
+    assert not s.takes_time_back("scheduled", "checked_in")
+    assert not s.takes_time_back("completed", "checked_in")
+    assert not s.takes_time_back("scheduled", "no_show")
+
+
+def test_a_no_show_is_possible_from_the_start_plus_the_grace_period():
+    start = local(2026, 3, 2, 16, 25)
+    assert s.no_show_possible_from(start, s.Rules()) == local(2026, 3, 2, 16, 40)
+    assert s.no_show_possible_from(start, s.Rules(no_show_grace_min=0)) == start
+    with pytest.raises(s.NoShowTooEarly, match="possible from 16:40 [(]15 minutes after the start[)]") as err:
+        s.check_no_show(start, local(2026, 3, 2, 13, 31), s.Rules(), "America/New_York")
+    assert err.value.field == "status"
+    s.check_no_show(start, local(2026, 3, 2, 16, 40), s.Rules(), "America/New_York")
+
+
+def test_a_freed_slot_taken_back_is_refused_only_when_something_else_holds_it():
+    appt = (local(2026, 3, 2, 16, 25), local(2026, 3, 2, 16, 40))
+    s.check_still_free(*appt, appt[1], ctx(provider_busy=[s.Interval(local(2026, 3, 2, 16, 40), local(2026, 3, 2, 17))]))
+    with pytest.raises(s.ProviderBusy):
+        s.check_still_free(*appt, appt[1], ctx(provider_busy=[s.Interval(*appt)]))
+    with pytest.raises(s.PatientBusy):
+        s.check_still_free(*appt, appt[1], ctx(patient_busy=[s.Interval(local(2026, 3, 2, 16, 30), local(2026, 3, 2, 16, 45))]))
 
 
 def test_cancelled_and_no_show_free_the_slot():

@@ -138,9 +138,9 @@ def test_week_and_month_views_carry_no_resources_but_shade_business_hours():
         "dayGridMonth", {"weekday": "long"}, False)
 
 
-def test_the_grid_is_tall_enough_for_the_working_day_within_bounds():
-    assert fc.height("day", (time(8), time(18))) == 64 + 40 * 21
-    assert fc.height("week", (time(0), time(23, 59))) == 1400
+def test_a_time_grid_fits_under_the_toolbar_on_a_laptop_screen_and_scrolls_inside_itself():
+    assert fc.height("day", (time(8), time(18))) == fc.TIME_GRID_MAX_HEIGHT < 64 + 40 * 21
+    assert fc.height("week", (time(0), time(23, 59))) == fc.TIME_GRID_MAX_HEIGHT
     assert fc.height("day", (time(9), time(10))) == 480
     assert (fc.height("month", (time(8), time(18))), fc.height("list", (time(8), time(18)))) == (820, 700)
 
@@ -148,3 +148,13 @@ def test_the_grid_is_tall_enough_for_the_working_day_within_bounds():
 def test_callbacks_follow_what_the_user_may_do_and_never_include_events_set():
     assert fc.callbacks(selectable=False, editable=False) == ["eventClick"]
     assert fc.callbacks(selectable=True, editable=True) == ["eventClick", "select", "eventChange"]
+
+
+def test_a_time_grid_opens_at_the_scroll_time_given_and_at_the_top_without_one():
+    window = (time(8), time(18))
+    late = fc.options(view="day", initial_date=date(2026, 11, 30), tz=NY, now=NOW, window=window, scroll=time(15, 30))
+    assert late["scrollTime"] == "15:30:00"
+    plain = fc.options(view="week", initial_date=date(2026, 11, 30), tz=NY, now=NOW, window=window)
+    assert plain["scrollTime"] == "08:00:00"
+    month = fc.options(view="month", initial_date=date(2026, 11, 30), tz=NY, now=NOW, window=window, scroll=time(15))
+    assert "scrollTime" not in month

@@ -66,7 +66,10 @@ def test_an_overlapping_booking_is_refused_and_writes_nothing(clinic):
 def test_a_cancelled_appointment_frees_its_slot(clinic):
     first = book(clinic, at(2, 9))
     appointments.cancel(clinic["conn"], first, user=clinic["user"], reason="Patient unwell", now=NOW)
-    book(clinic, at(2, 9))
+    second = book(clinic, at(2, 9))
+    assert second != first
+    assert appointments.get(clinic["conn"], second).status == "scheduled"
+    assert appointments.get(clinic["conn"], first).status == "cancelled"
 
 
 def test_a_patient_cannot_be_booked_with_two_providers_at_once(clinic):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,9 +51,12 @@ def test_next_available_skips_taken_slots_and_lists_providers_in_time_order(desk
 
 def test_every_slot_offered_can_really_be_booked(desk):
     conn = desk["conn"]
-    for slot in slots.find_next_available(conn, desk["follow_up"], after=NOW, limit=6):
-        appointments.book(conn, patient_id=make_patient(conn), provider_id=slot.provider_id,
-                          type_id=desk["follow_up"], start=slot.start, user=desk["user"], now=NOW)
+    offered = slots.find_next_available(conn, desk["follow_up"], after=NOW, limit=6)
+    assert len(offered) == 6
+    booked = [appointments.book(conn, patient_id=make_patient(conn), provider_id=slot.provider_id,
+                                type_id=desk["follow_up"], start=slot.start, user=desk["user"], now=NOW)
+              for slot in offered]
+    assert [appointments.get(conn, i).start_at for i in booked] == [slot.start for slot in offered]
 
 
 def test_next_available_on_a_full_day_moves_to_the_next_working_day(desk):
@@ -129,7 +132,7 @@ def test_quick_add_reports_every_bad_field_and_writes_nothing(desk):
 
 def test_each_new_patient_gets_a_new_mrn(desk):
     conn = desk["conn"]
-    ids = [patients.quick_add(conn, first_name="A", last_name=f"B{i}", date_of_birth=date(2000, 1, 1), phone="",
+    ids = [patients.quick_add(conn, first_name="A", last_name=f"B{i}", date_of_birth=date(2000, 1, 1 + i), phone="",
                               by="t") for i in range(3)]
     mrns = [patients.get(conn, i).mrn for i in ids]
     assert len(set(mrns)) == 3
@@ -242,3 +245,95 @@ def test_a_series_with_an_unknown_provider_can_book_none_of_its_dates(desk):
     plan = slots.plan_series(desk["conn"], patient_id=make_patient(desk["conn"]), provider_id=999_999,
                              type_id=desk["follow_up"], first=at(3, 2, 9), every_weeks=2, times=3, now=NOW)
     assert [o.problem for o in plan] == ["Choose a provider."] * 3
+
+
+# --- waitlist preferences: weekdays and a start-time window, used by offers and by matching ------
+
+
+def wait(desk, *, provider="ames", days=None, earliest=None, latest=None, last_name="Waiting") -> waitlist.Entry:
+    conn = desk["conn"]
+    entry_id = waitlist.add(conn, patient_id=make_patient(conn, last_name=last_name), type_id=desk["follow_up"],
+                            provider_id=desk[provider] if provider else None, preferred_days=days,
+                            earliest_start=earliest, latest_start=latest, by="t")
+    return next(e for e in waitlist.list_entries(conn) if e.id == entry_id)
+
+
+def matched(desk, start: datetime) -> list[str]:
+    fits = waitlist.matches_for_slot(desk["conn"], provider_id=desk["ames"], start=start, minutes=15)
+    return [m.patient.split(",")[0] for m in fits]
+
+
+def test_an_entry_for_after_three_is_never_offered_a_quarter_to_three_but_is_offered_three(desk):
+    entry = wait(desk, earliest=time(15), last_name="Afterthree")
+    offers = waitlist.offers_for(desk["conn"], entry, limit=3, after=NOW)
+    assert [s.start for s in offers] == [at(3, 2, 15), at(3, 2, 15, 15), at(3, 2, 15, 30)]
+    assert matched(desk, at(3, 2, 14, 45)) == []
+    assert matched(desk, at(3, 2, 15)) == ["Afterthree"]
+    # Without the window the same search starts at the opening: the window is what moved it.
+    anytime = waitlist.offers_for(desk["conn"], entry, limit=1, after=NOW, keep_to_preferences=False)
+    assert anytime[0].start == at(3, 2, 8)
+
+
+def test_the_latest_start_is_included_and_nothing_later_is_offered(desk):
+    entry = wait(desk, earliest=time(9), latest=time(9, 30))
+    offers = waitlist.offers_for(desk["conn"], entry, limit=4, after=NOW)
+    assert [s.start for s in offers] == [at(3, 2, 9), at(3, 2, 9, 15), at(3, 2, 9, 30), at(3, 3, 9)]
+    assert matched(desk, at(3, 2, 9, 30)) == ["Waiting"]
+    assert matched(desk, at(3, 2, 9, 45)) == []
+
+
+def test_weekdays_and_window_are_kept_together_on_both_sides_of_the_clock_change(desk):
+    # Wednesdays 09:00-09:30: the 4th is before the US spring-forward (8 March 2026), the 11th after.
+    entry = wait(desk, days=[2], earliest=time(9), latest=time(9, 30), last_name="Wednesday")
+    offers = waitlist.offers_for(desk["conn"], entry, limit=5, after=NOW)
+    local = [s.start.astimezone(NY).strftime("%a %d %H:%M") for s in offers]
+    assert local == ["Wed 04 09:00", "Wed 04 09:15", "Wed 04 09:30", "Wed 11 09:00", "Wed 11 09:15"]
+    assert [s.start.hour for s in offers] == [14, 14, 14, 13, 13]  # UTC: the offset changed, the wall clock did not
+    assert matched(desk, at(3, 11, 9)) == ["Wednesday"]
+    assert matched(desk, at(3, 11, 8, 45)) == matched(desk, at(3, 11, 9, 45)) == []
+    assert matched(desk, at(3, 10, 9)) == [], "a Tuesday is not their day"
+
+
+def test_find_next_available_alone_keeps_to_a_window(desk):
+    found = slots.find_next_available(desk["conn"], desk["follow_up"], after=NOW, limit=20,
+                                      earliest_start=time(16, 30), latest_start=time(16, 45))
+    assert {s.start.astimezone(NY).strftime("%H:%M") for s in found} == {"16:30", "16:45"}
+    assert {s.provider for s in found} == {"Dr. Ames", "Dr. Berg"}
+
+
+def test_an_entry_from_before_the_preferences_existed_fits_any_time(desk):
+    conn = desk["conn"]
+    patient = make_patient(conn, last_name="Oldentry")
+    conn.cursor().execute("INSERT INTO waitlist (patient_id, provider_id, type_id, note) VALUES (?, NULL, ?, ?)",
+                          [patient, desk["follow_up"], "After 3 pm only"])
+    (entry,) = waitlist.list_entries(conn)
+    assert entry.preferences.label == "Any day · Any time" and entry.note == "After 3 pm only"
+    assert waitlist.offers_for(conn, entry, limit=1, after=NOW)[0].start == at(3, 2, 8)
+    assert matched(desk, at(3, 2, 8)) == matched(desk, at(3, 2, 16, 45)) == ["Oldentry"]
+
+
+@pytest.mark.parametrize("days, earliest, latest, field, words", [
+    (None, time(15), time(14), "latest_start", "later than the earliest start"),
+    (None, time(15), time(15), "latest_start", "later than the earliest start"),
+    (None, time(6), None, "earliest_start", "Dr. Ames’s hours (08:00–17:00)"),
+    (None, None, time(17), "latest_start", "Dr. Ames’s hours (08:00–17:00)"),
+    ([5], None, None, "preferred_days", "Dr. Ames does not see patients on Saturday"),
+    (None, time(12, 5), time(12, 50), "earliest_start", "Dr. Ames sees no patients between these times"),
+])
+def test_preferences_outside_the_providers_hours_are_refused_next_to_the_field(desk, days, earliest, latest, field,
+                                                                               words):
+    conn = desk["conn"]
+    with pytest.raises(ValidationError) as err:
+        wait(desk, days=days, earliest=earliest, latest=latest)
+    assert words in err.value.errors[field]
+    assert db.read(conn, "SELECT count(*) FROM waitlist")[0][0] == 0
+
+
+def test_with_any_provider_the_window_is_checked_against_everyones_hours(desk):
+    conn = desk["conn"]
+    late = make_provider(conn, name="Dr. Late", hours=[(wd, time(12), time(20)) for wd in range(5)])
+    entry = wait(desk, provider=None, earliest=time(18), last_name="Evening")
+    assert entry.preferences.label == "Any day · from 18:00"
+    assert {s.provider_id for s in waitlist.offers_for(conn, entry, limit=3, after=NOW)} == {late}
+    with pytest.raises(ValidationError, match="the clinic’s hours \\(08:00–20:00\\)"):
+        wait(desk, provider=None, earliest=time(20, 30))

@@ -76,6 +76,37 @@ def test_the_same_phone_or_email_is_a_duplicate_whatever_the_name(conn, desk):
                                    phone_mobile="212 555 0111", email="ANA.NUNEZ@example.com"), by=desk)
 
 
+def test_quick_add_refuses_an_exact_duplicate_until_confirmed_and_audits_the_override(conn, desk):
+    first = patients.quick_add(conn, first_name="Maria", last_name="Lopez", date_of_birth=date(1985, 4, 2),
+                               phone="(212) 555-0177", by=desk)
+    with pytest.raises(PossibleDuplicates) as err:
+        patients.quick_add(conn, first_name="Maria", last_name="Lopez", date_of_birth=date(1985, 4, 2),
+                           phone="212 555 0177", by=desk)
+    assert [c.id for c in err.value.candidates] == [first]
+    assert err.value.field == "duplicates"
+    assert db.read(conn, "SELECT count(*) FROM patients")[0][0] == 1
+    second = patients.quick_add(conn, first_name="Maria", last_name="Lopez", date_of_birth=date(1985, 4, 2),
+                                phone="212 555 0177", by=desk, confirm_new=True)
+    assert second != first
+    rows = db.read(conn, "SELECT entity_id, detail FROM audit_log WHERE action = 'patient.create_despite_duplicates'")
+    assert rows == [(str(second), f'{{"candidates": [{first}]}}')]
+
+
+def test_quick_add_finds_the_same_look_alikes_as_the_full_intake(conn, desk):
+    registered = patient_intake.create(conn, form(), by=desk)
+    with pytest.raises(PossibleDuplicates) as similar_name:  # same birth date, name typed without accents
+        patients.quick_add(conn, first_name="Anna", last_name="Nunez", date_of_birth=date(1990, 1, 17), phone="",
+                           by=desk)
+    with pytest.raises(PossibleDuplicates) as same_phone:  # someone else on the same phone
+        patients.quick_add(conn, first_name="Zed", last_name="Other", date_of_birth=date(1970, 5, 5),
+                           phone="212-555-0100", by=desk)
+    assert [c.id for c in similar_name.value.candidates] == [c.id for c in same_phone.value.candidates] == [registered]
+    other = patients.quick_add(conn, first_name="Zed", last_name="Other", date_of_birth=date(1970, 5, 5), phone="",
+                               by=desk)
+    assert other != registered
+    assert db.read(conn, "SELECT count(*) FROM audit_log WHERE action = 'patient.create_despite_duplicates'")[0][0] == 0
+
+
 def test_an_update_writes_one_history_row_per_changed_field(conn, desk, blue):
     pid = patient_intake.create(conn, form(), by=desk)
     changed = patient_intake.update(conn, pid, form(city="Albany", state="ny", postal_code="12207",

@@ -70,3 +70,17 @@ def test_a_deactivated_accounts_session_no_longer_resumes(conn):
     conn.execute("UPDATE users SET active = false WHERE id = ?", [user_id])
     assert sessions.resume(conn, token, now=T0) is None
 
+
+
+def test_a_password_reset_or_a_deactivation_signs_the_account_out_everywhere(conn):
+    from db import users
+
+    admin = make_user(conn, role="admin")
+    alice, bob = make_user(conn), make_user(conn)
+    a, b = sessions.start(conn, alice), sessions.start(conn, bob)
+    users.reset_password(conn, alice, "a much longer secret", by=admin)
+    users.set_active(conn, bob, False, by=admin)
+    assert sessions.resume(conn, a) is None
+    assert sessions.resume(conn, b) is None
+    reasons = {r[0] for r in conn.execute("SELECT revoked_reason FROM user_sessions").fetchall()}
+    assert reasons == {"password changed", "deactivated"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import datetime as dt
 from datetime import date
 
 import pytest
@@ -338,3 +339,15 @@ def test_the_large_scale_seeds_a_million_appointments_quickly_and_without_overla
         assert (TODAY - first).days >= 5 * 365 - 10
     finally:
         conn.close()
+
+
+def test_the_demo_waitlists_time_preferences_are_ones_the_matching_can_read(small):
+    rows = small.execute(
+        "SELECT note, earliest_start, latest_start FROM waitlist WHERE note IN ('After 3 pm only', 'Prefers mornings')"
+    ).fetchall()
+    assert rows, "the seeded waitlist has patients with time preferences"
+    for note, earliest, latest in rows:
+        if note == "After 3 pm only":
+            assert (earliest, latest) == (dt.time(15, 0), None)
+        else:
+            assert earliest is None and latest is not None and latest < dt.time(12, 0)

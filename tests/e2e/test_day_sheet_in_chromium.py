@@ -31,12 +31,12 @@ def day_label(day: date) -> str:
 
 
 def choose_day(app, day: date) -> None:
-    """Type a date into Streamlit's date field (React Aria segments: year, month, day). The
+    """Type a date into Streamlit's date field (React Aria segments: month, day, year). The
     value is sent when the field loses focus (Tab stays inside it, on the calendar button), so
     click the page title, then wait for the sheet of that day."""
     field = app.page.locator('[data-testid="stDateInput"]')
-    field.locator('[role="spinbutton"][data-type="year"]').click()
-    app.page.keyboard.type(f"{day:%Y%m%d}")
+    field.locator('[role="spinbutton"][data-type="month"]').click()
+    app.page.keyboard.type(f"{day:%m%d%Y}")
     app.page.locator("h1", has_text="Day sheet").click()
     app.page.locator('[data-testid="stHeading"]', has_text=day_label(day)).wait_for(timeout=30_000)
     app.wait_idle()

@@ -4,6 +4,7 @@ weekend, so the tests pick the next working day through the date input, as a per
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -61,13 +62,17 @@ def test_a_reminder_call_outcome_is_recorded_with_one_click(app):
     page = app.page
     # The default day is the next working day: its patients are listed with their phone numbers.
     expect(page.get_by_text(f"{next_working_day():%A %d %B %Y}").first).to_be_visible()
-    buttons = page.get_by_role("button", name="No answer")
-    assert buttons.count() > 0
-    before = page.get_by_text("No answer", exact=True).count()
-    buttons.first.click()
-    app.wait_idle()
-    # The row now carries the outcome (a badge besides the buttons), and a toast says so.
-    assert page.get_by_text("No answer", exact=True).count() > before
+    row = page.locator('[class*="st-key-reminder_row_"]').first
+    expect(row.get_by_text("Not called yet")).to_be_visible()
+    # Every outcome is an action (no solid button that could read as a state).
+    assert row.locator('[data-testid="stBaseButton-primary"]').count() == 0
+    row.get_by_role("button", name="No answer").click()
+    # The row now says where the call stands (a badge beside the buttons, and when it was made).
+    expect(row.get_by_text("No answer", exact=True)).to_have_count(2)
+    expect(row.get_by_text("called", exact=False)).to_be_visible()
+    expect(row.get_by_text("Not called yet")).to_have_count(0)
+    # Patients who opted out of reminders are apart, counted, not on the list to call.
+    expect(page.get_by_text(re.compile(r"Not to be called \(\d+\): opted out of reminders"))).to_be_visible()
     shot = full_screenshot(app, "front-desk-reminder-calls")
     assert app.exceptions() == [], shot
     assert app.console_errors == []
@@ -88,7 +93,7 @@ def test_a_patient_is_put_on_the_waitlist_and_offered_free_slots(app):
     app.wait_idle()
     expect(page.get_by_text("to the waitlist for", exact=False)).to_be_visible()
     # The new entry is chosen for "Offer a slot": the next free slots, each with a Book button.
-    assert page.get_by_role("button", name="Book").count() > 0
+    expect(page.get_by_role("button", name="Book").first).to_be_visible(timeout=30_000)
     shot = full_screenshot(app, "front-desk-waitlist")
     assert app.exceptions() == [], shot
     assert app.console_errors == []

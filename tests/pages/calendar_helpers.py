@@ -13,21 +13,42 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import db
-from clinic import timeutil
 from clinic.closures import public_holidays
-from tests.conftest import TZ, database, make_patient
+from tests.conftest import SEED_TODAY, TZ, database, make_patient
 
 ZONE = ZoneInfo(TZ)
 
 
+# The seeded test database's schedule runs to Friday 2026-03-13; from this Monday on, every
+# provider's day is empty (and it is after the 2026-03-08 spring-forward change).
+FIRST_FREE_MONDAY = date(2026, 3, 16)
+
+
 def working_day(weeks_ahead: int = 1, weekday: int = 0) -> date:
-    """A future non-holiday weekday (Monday by default), well inside the booking horizon."""
-    today = timeutil.today(TZ)
-    day = today + timedelta(days=7 * weeks_ahead - today.weekday() + weekday)
-    holidays = public_holidays("US", "NY", [day.year, day.year + 1])
-    while day in holidays or day <= today:
-        day += timedelta(days=7)
+    """A fixed future non-holiday weekday (Monday by default) after the seeded schedule: the
+    ``weeks_ahead``-th free week after SEED_TODAY, well inside the booking horizon. The app's clock
+    is SEED_NOW (see the ``app_env`` fixture), so this never depends on the wall clock."""
+    day = FIRST_FREE_MONDAY + timedelta(days=7 * (weeks_ahead - 1) + weekday)
+    assert day > SEED_TODAY and day.weekday() < 5
+    assert day not in public_holidays("US", "NY", [day.year]), day
     return day
+
+
+def free_quarter_hour(path, provider_id, day: date, minutes: int = 15, start=(9, 0)) -> tuple[int, int]:
+    """The first quarter hour from ``start`` on ``day`` when ``provider_id`` has no appointment at
+    all (whatever its status) for ``minutes``: read from the database, not assumed from the
+    generated schedule."""
+    hh, mm = start
+    with database(path) as conn:
+        while hh < 17:
+            begin = at_local(day, hh, mm)
+            (busy,) = db.read_one(conn, "SELECT count(*) FROM appointments WHERE provider_id = ?"
+                                        " AND start_at < ? AND coalesce(busy_until, end_at) > ?",
+                                  [provider_id, begin + timedelta(minutes=minutes), begin])
+            if not busy:
+                return hh, mm
+            hh, mm = (hh, mm + 15) if mm < 45 else (hh + 1, 0)
+    raise AssertionError(f"no free quarter hour for provider {provider_id} on {day}")
 
 
 def ids(path) -> dict:

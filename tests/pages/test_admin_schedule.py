@@ -58,7 +58,7 @@ def provider_id(path, name: str) -> int:
 
 def soon() -> date:
     """A day in the clinic's near future (by the clinic clock the page runs on)."""
-    return timeutil.today(TZ) + timedelta(days=12)
+    return SEED_TODAY + timedelta(days=12)
 
 
 # --- providers ---------------------------------------------------------------------------------
@@ -314,13 +314,13 @@ def test_the_same_closure_twice_and_a_past_day_are_refused_and_not_saved(signed_
     at = add_closure(at, day, "Move again")
     assert f"{day:%d %B %Y} is already a closure." in errors(at)
     assert at.text_input(key="closure_reason").value == "Move again"
-    at = add_closure(at, timeutil.today(TZ) - timedelta(days=1), "Too late")
+    at = add_closure(at, SEED_TODAY - timedelta(days=1), "Too late")
     assert "Choose today or a later day." in errors(at)
     assert closures(app_env) == after_first
 
 
 def test_a_public_holiday_can_be_opened_and_closed_again(signed_in, app_env):
-    year = timeutil.today(TZ).year
+    year = SEED_TODAY.year
     independence = date(year, 7, 4)
     if independence.weekday() == 5:  # observed on the Friday before
         independence -= timedelta(days=1)
@@ -387,11 +387,23 @@ def test_booking_rules_are_saved_and_shown_again(signed_in, app_env):
     at.number_input(key="rule_min_notice_min").set_value(60)
     at.number_input(key="rule_max_days_ahead").set_value(90)
     at.number_input(key="rule_reminder_days_ahead").set_value(2)
+    assert at.number_input(key="rule_no_show_grace_min").value == 15  # the default
+    at.number_input(key="rule_no_show_grace_min").set_value(20)
     at = click(at, "Save booking rules")
-    assert "Booking rules saved. They apply to the next booking." in successes(at)
+    assert "Booking rules saved. They apply to the next booking or status change." in successes(at)
     assert (setting(app_env, "min_notice_min"), setting(app_env, "max_days_ahead"),
-            setting(app_env, "reminder_days_ahead")) == ("60", "90", "2")
+            setting(app_env, "reminder_days_ahead"), setting(app_env, "no_show_grace_min")) == ("60", "90", "2", "20")
     assert at.number_input(key="rule_max_days_ahead").value == 90
+    assert at.number_input(key="rule_no_show_grace_min").value == 20
+
+
+def test_a_no_show_grace_period_over_four_hours_is_refused_under_its_field(signed_in, app_env):
+    at = open_schedule(signed_in)
+    at.number_input(key="rule_no_show_grace_min").set_value(300)
+    at = click(at, "Save booking rules")
+    assert "Enter a number from 0 to 240." in errors(at)
+    assert at.number_input(key="rule_no_show_grace_min").value == 300
+    assert setting(app_env, "no_show_grace_min") is None
 
 
 def test_an_out_of_range_rule_is_shown_under_its_field_and_no_rule_is_saved(signed_in, app_env):

@@ -183,3 +183,118 @@ def test_a_clinician_sees_status_buttons_on_their_own_patients_only(signed_in, a
     assert not at.exception, at.exception
     with database(app_env) as conn:
         assert db.read_one(conn, "SELECT status FROM appointments WHERE id = ?", [own])[0] == "confirmed"
+
+
+# --- no-show, a late arrival, undoing a mistake ---------------------------------------------------
+
+
+def afternoon_visit(app_env, clinic_clock, *, last_name, at_hh_mm=(16, 25)):
+    """A follow-up with Dr. Okafor at 16:25 on a working day, booked that morning."""
+    known = ids(app_env)
+    day = working_day()
+    clinic_clock(at_local(day, 7))
+    patient = new_patient(app_env, last_name=last_name)
+    appointment = book(app_env, patient_id=patient, provider_id=known["okafor"], type_id=known["follow_up"],
+                       start=at_local(day, *at_hh_mm))
+    return known, day, patient, appointment
+
+
+def set_status(path, appointment_id, to_status, now, reason=None):
+    from db import appointments
+
+    with database(path) as conn:
+        appointments.change_status(conn, appointment_id, to_status, user="test", now=now, reason=reason)
+
+
+def status_of(path, appointment_id) -> tuple:
+    with database(path) as conn:
+        return db.read_one(conn, "SELECT status, arrived_at FROM appointments WHERE id = ?", [appointment_id])
+
+
+def test_no_show_waits_for_the_grace_period_then_asks_to_confirm(signed_in, app_env, clinic_clock):
+    known, day, patient, appointment = afternoon_visit(app_env, clinic_clock, last_name="Latecomer")
+    clinic_clock(at_local(day, 13, 31))
+    at = open_calendar(signed_in, day=day)
+    act(at, click_value(appointment, day, known["okafor"]))
+    no_show = at.button(key="dt_no_show")
+    assert no_show.disabled
+    assert "Possible from 16:40" in no_show.help
+    assert any("No-show possible from 16:40" in c.value for c in at.caption)
+    # At 16:41 the button works, but one click only asks.
+    clinic_clock(at_local(day, 16, 41))
+    at = open_calendar(signed_in, day=day)
+    act(at, click_value(appointment, day, known["okafor"]))
+    at.button(key="dt_no_show").click().run()
+    assert status_of(app_env, appointment)[0] == "scheduled"
+    assert any("Mark this patient as a no-show?" in w.value for w in at.warning)
+    at.button(key="dt_no_show_keep").click().run()
+    assert not at.warning and status_of(app_env, appointment)[0] == "scheduled"
+    at.button(key="dt_no_show").click().run()
+    at.button(key="dt_no_show_confirm").click().run()
+    assert status_of(app_env, appointment) == ("no_show", None)
+    assert any("Latecomer, Alex: no-show." in s for s in successes(at))
+
+
+def test_checking_in_a_no_show_whose_slot_was_booked_since_is_refused_next_to_the_buttons(
+        signed_in, app_env, clinic_clock):
+    known, day, patient, appointment = afternoon_visit(app_env, clinic_clock, last_name="Gaveaway")
+    set_status(app_env, appointment, "no_show", at_local(day, 16, 41))
+    clinic_clock(at_local(day, 16, 20))  # booked into the freed slot (the desk's clock is the page's)
+    other = new_patient(app_env, last_name="Slottaker")
+    book(app_env, patient_id=other, provider_id=known["okafor"], type_id=known["follow_up"],
+         start=at_local(day, 16, 25))
+    clinic_clock(at_local(day, 16, 45))
+    at = open_calendar(signed_in, day=day)
+    act(at, click_value(appointment, day, known["okafor"]))
+    at.button(key="dt_checked_in").click().run()
+    assert any("Dr. Amara Okafor already has a patient at" in e and "book them at another time" in e
+               for e in errors(at))
+    assert status_of(app_env, appointment) == ("no_show", None)
+    assert appointments_of(app_env, other)[0][2] == "scheduled"
+
+
+def test_undoing_a_mistaken_no_show_needs_a_reason_and_keeps_it_in_the_history(signed_in, app_env, clinic_clock):
+    known, day, patient, appointment = afternoon_visit(app_env, clinic_clock, last_name="Mistaken")
+    set_status(app_env, appointment, "no_show", at_local(day, 16, 41))
+    clinic_clock(at_local(day, 16, 50))
+    at = open_calendar(signed_in, day=day)
+    act(at, click_value(appointment, day, known["okafor"]))
+    assert "Undo no-show (a mistake)" in [e.label for e in at.expander]
+    at.button(key="dt_undo").click().run()
+    assert "Say why the no-show is undone." in errors(at)
+    assert status_of(app_env, appointment)[0] == "no_show"
+    at.text_input(key="undo_reason").input("Marked the wrong patient").run()
+    at.button(key="dt_undo").click().run()
+    assert status_of(app_env, appointment) == ("scheduled", None)  # no arrival made up
+    assert any("Mistaken, Alex: undo no-show done, back to scheduled." in s for s in successes(at))
+    act(at, click_value(appointment, day, known["okafor"]))
+    history = at.dataframe[0].value
+    assert list(history["to_status"])[-1] == "Scheduled"
+    assert list(history["reason"])[-1] == "Marked the wrong patient"
+
+
+def test_undoing_a_mistaken_completion_goes_back_to_checked_in_with_the_arrival_kept(signed_in, app_env, clinic_clock):
+    known, day, patient, appointment = afternoon_visit(app_env, clinic_clock, last_name="Tooquick")
+    set_status(app_env, appointment, "checked_in", at_local(day, 16, 20))
+    set_status(app_env, appointment, "completed", at_local(day, 16, 30))
+    clinic_clock(at_local(day, 16, 32))
+    at = open_calendar(signed_in, day=day)
+    act(at, click_value(appointment, day, known["okafor"]))
+    assert "Undo completion (a mistake)" in [e.label for e in at.expander]
+    at.text_input(key="undo_reason").input("Clicked the wrong row").run()
+    at.button(key="dt_undo").click().run()
+    assert status_of(app_env, appointment) == ("checked_in", at_local(day, 16, 20))
+
+
+def test_a_clinician_can_undo_their_own_patients_no_show_but_not_a_colleagues(signed_in, app_env, clinic_clock):
+    known, day, patient, own = afternoon_visit(app_env, clinic_clock, last_name="Ownpatient")
+    colleagues = book(app_env, patient_id=new_patient(app_env, last_name="Otherpatient"), provider_id=known["reyes"],
+                      type_id=known["follow_up"], start=at_local(day, 16, 25))
+    for appointment in (own, colleagues):
+        set_status(app_env, appointment, "no_show", at_local(day, 16, 41))
+    clinic_clock(at_local(day, 16, 50))
+    at = open_calendar(signed_in, role="clinician", day=day)
+    act(at, click_value(colleagues, day, known["reyes"]))
+    assert not [b for b in at.button if b.key == "dt_undo"]
+    act(at, click_value(own, day, known["okafor"]))
+    assert [b for b in at.button if b.key == "dt_undo"]

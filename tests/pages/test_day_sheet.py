@@ -60,6 +60,24 @@ def test_a_clinician_sees_their_own_patients_for_the_day_in_time_order(signed_in
     assert f"{len(expected)} patients" in at.caption[0].value
 
 
+def test_the_day_is_written_month_day_year_like_everywhere_else(signed_in):
+    at = open_day_sheet(signed_in, "clinician")
+    assert at.date_input(key="day_sheet_day").proto.format == "MM/DD/YYYY"
+
+
+def test_an_empty_cell_shows_a_dash_never_none(signed_in, app_env):
+    provider_id = doctor_provider_id(app_env)
+    with database(app_env) as conn:
+        patient = make_patient(conn, last_name="Noreason")
+        start = timeutil.local_to_utc(datetime.combine(SEED_TODAY, time(7, 5)), TZ)
+        make_appointment(conn, provider_id=provider_id, patient_id=patient, start_at=start, reason=None)
+    at = open_day_sheet(signed_in, "clinician")
+    table = at.dataframe[0].value
+    line = table[table["Patient"].str.startswith("Noreason")].iloc[0]
+    assert line["Reason"] == "—"
+    assert "None" not in table.astype(str).to_numpy().ravel().tolist()
+
+
 def test_the_day_defaults_to_the_clinic_today(signed_in):
     at = open_day_sheet(signed_in, "clinician", day=None)
     assert at.date_input(key="day_sheet_day").value == SEED_TODAY

@@ -78,3 +78,39 @@ def test_with_nothing_today_the_next_clinic_day_is_shown(signed_in, app_env):
     at = signed_in("front_desk").run()
     assert any(f"next clinic day: {later:%A %d %B}" in h.value for h in at.subheader)
     assert len(at.dataframe[0].value) == 1
+
+
+def test_the_doctors_counts_cover_only_their_own_patients(signed_in, app_env):
+    with database(app_env) as conn:
+        own = db.read_one(conn, "SELECT id FROM providers WHERE user_id = (SELECT id FROM users WHERE username = 'doctor')")[0]
+        other = db.read_one(conn, "SELECT id FROM providers WHERE id <> ? ORDER BY id LIMIT 1", [own])[0]
+        today = timeutil.today(TZ)
+        for i, (provider, status) in enumerate([(own, "scheduled"), (own, "checked_in"), (own, "completed"),
+                                                (other, "scheduled"), (other, "checked_in"), (other, "no_show")]):
+            start = timeutil.local_to_utc(datetime.combine(today, time(8)) + timedelta(minutes=20 * i), TZ)
+            make_appointment(conn, provider_id=provider, start_at=start, status=status)
+        start, end = timeutil.day_bounds(today, TZ)
+        expected = dict(db.read(conn, "SELECT status, count(*) FROM appointments WHERE provider_id = ?"
+                                      " AND start_at >= ? AND start_at < ? GROUP BY status", [own, start, end]))
+    at = signed_in("clinician").run()
+    assert tile(at, "Appointments today") == str(sum(n for s, n in expected.items() if s != "cancelled")) == "3"
+    assert tile(at, "Checked in now") == str(expected.get("checked_in", 0))
+    assert tile(at, "No-shows today") == "0"  # the other provider's no-show is not theirs
+    assert len(at.dataframe[0].value) == 3
+    # The front desk still sees the whole clinic.
+    desk = signed_in("front_desk").run()
+    assert tile(desk, "Appointments today") == "6"
+
+
+@pytest.mark.parametrize("role, greeting", [("clinician", "Hello, Dr\\. Okafor"), ("front_desk", "Hello, Maya")])
+def test_the_greeting_uses_a_name_never_a_bare_title(signed_in, role, greeting):
+    at = signed_in(role).run()
+    assert at.title[0].value == greeting
+
+
+def test_a_visit_without_a_reason_shows_a_dash_not_none(signed_in, app_env):
+    with database(app_env) as conn:
+        start = timeutil.local_to_utc(datetime.combine(timeutil.today(TZ), time(9)), TZ)
+        make_appointment(conn, start_at=start, reason=None)
+    at = signed_in("front_desk").run()
+    assert list(at.dataframe[0].value["reason"]) == ["—"]

@@ -9,7 +9,7 @@ import pytest
 
 from clinic import timeutil
 from db import users
-from tests.conftest import TZ, user_id_for, query, database
+from tests.conftest import SEED_TODAY, user_id_for, query, database
 
 
 def open_inbox(signed_in, role: str):
@@ -60,24 +60,32 @@ def test_the_front_desk_inbox_has_the_appointment_requests_and_a_waiting_section
 def test_overdue_items_come_first_in_red_and_are_counted(signed_in, app_env):
     from datetime import timedelta
 
-    from clinic import timeutil
     from db import messages
 
-    today = timeutil.today(TZ)
+    today = SEED_TODAY  # the clinic clock (SEED_NOW) the app runs on
     with database(app_env) as conn:
         later = messages.log_message(conn, patient_id=None, channel="phone_in", request_type="refill",
                                      subject="Due later", due_on=today + timedelta(days=1), by="test")
         now = messages.log_message(conn, patient_id=None, channel="phone_in", request_type="refill",
                                    subject="Due now", due_on=today, by="test")
+    due = dict(query(app_env, "SELECT id, due_on FROM messages WHERE status = 'open' AND assignee_role = 'clinician'"))
+    overdue_ids = {i for i, d in due.items() if d is not None and d < today}
+    due_today = [i for i, d in due.items() if d == today]
+    assert overdue_ids, "the seeded inbox has items due before the clinic's today"
     at = open_inbox(signed_in, "clinician")
     order = [int(b.key.removeprefix("inbox_wait_")) for b in at.button if b.key and b.key.startswith("inbox_wait_")]
-    # The seeded items were due in March 2026, before the real today: all overdue, so all first.
-    assert order[-2:] == [now, later]
+    assert set(order) == set(due)
+    # Every overdue item first; then the rest by due date: today's (the new one among them), then tomorrow's.
+    assert set(order[:len(overdue_ids)]) == overdue_ids
+    rest = [due[i] for i in order[len(overdue_ids):]]
+    assert rest == sorted(rest) and rest[0] == today
+    assert order.index(later) > order.index(now)
+    assert all(due[i] == today for i in order[len(overdue_ids):order.index(now) + 1])
     overdue = [m.value for m in at.markdown if "overdue by" in m.value]
-    assert len(overdue) == len(order) - 2 and all(":red[" in m for m in overdue)
+    assert len(overdue) == len(overdue_ids) and all(":red[" in m for m in overdue)
     assert any("due today" in m.value for m in at.markdown) and any("due tomorrow" in m.value for m in at.markdown)
-    assert tile(at, "Overdue") == str(len(order) - 2)
-    assert tile(at, "Due today") == "1"
+    assert tile(at, "Overdue") == str(len(overdue_ids))
+    assert tile(at, "Due today") == str(len(due_today))
 
 
 def test_done_with_a_note_takes_the_item_out_of_the_inbox_and_writes_an_audit_row(signed_in, app_env):

@@ -7,11 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from clinic import timeutil
 from components import nav
-from tests.conftest import TZ, query
+from tests.conftest import SEED_TODAY, query
 
-TODAY = timeutil.today(TZ)  # the app checks dates against the clinic's real today
+TODAY = SEED_TODAY  # the app checks dates against the clinic clock, which app_env sets to SEED_NOW
 
 NEW_PATIENT = {
     "first_name": "Marisol", "last_name": "Quintero-Abbott", "date_of_birth": date(1990, 4, 12), "sex": "female",

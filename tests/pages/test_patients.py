@@ -3,6 +3,7 @@ alerts, documents, the call log, visit notes and merging a duplicate."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,13 +11,71 @@ import pytest
 from fpdf import FPDF
 
 import db
-from tests.conftest import make_appointment, make_patient, user_id_for, query, database
+from tests.conftest import SEED_TODAY, make_appointment, make_patient, user_id_for, query, database
 
 NAV_KEY = "_nav_patient_id"  # components.nav: the patient another page asks the file to open
 
 
-def patient_id(path: Path, mrn: str) -> int:
-    return query(path, "SELECT id FROM patients WHERE mrn = ?", [mrn])[0][0]
+@dataclass(frozen=True)
+class Seeded:
+    """A seeded patient as the database has them (names and MRNs are generated: never assumed)."""
+
+    id: int
+    mrn: str
+    first: str
+    last: str
+    dob: date
+    phone: str  # E.164, +1 and ten digits
+    allergies: str
+    payer: str
+    member_id: str
+    group_number: str
+
+    @property
+    def local_phone(self) -> tuple[str, str, str]:
+        digits = self.phone.removeprefix("+1")
+        return digits[:3], digits[3:6], digits[6:]
+
+
+def the_patient(path: Path) -> Seeded:
+    """The seeded patient these tests open: one with everything the file shows (an allergy, a
+    commercial plan, a document, a signed note, a completed visit still without a note, a mobile
+    phone, no intake changes yet), with plain names and IDs so what is shown reads as stored."""
+    row = query(path, """
+        SELECT p.id, p.mrn, p.first_name, p.last_name, p.date_of_birth, p.phone_mobile, p.allergies,
+               y.name, i.member_id, i.group_number
+        FROM patients p
+        JOIN patient_insurance i ON i.patient_id = p.id AND i.rank = 1 AND i.active
+        JOIN payers y ON y.id = i.payer_id AND y.kind = 'commercial'
+        WHERE p.status = 'active' AND p.preferred_name IS NULL AND regexp_full_match(p.phone_mobile, '[+]1[0-9]{10}')
+          AND regexp_full_match(p.first_name || p.last_name, '[A-Za-z]+')
+          AND regexp_full_match(p.allergies, '[A-Za-z ]+')
+          AND regexp_full_match(i.member_id || i.group_number, '[A-Za-z0-9]+')
+          AND EXISTS (SELECT 1 FROM documents d WHERE d.patient_id = p.id)
+          AND EXISTS (SELECT 1 FROM visit_notes n WHERE n.patient_id = p.id AND n.signed_at IS NOT NULL)
+          AND EXISTS (SELECT 1 FROM appointments a LEFT JOIN visit_notes n ON n.appointment_id = a.id
+                      WHERE a.patient_id = p.id AND a.status = 'completed' AND n.id IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM patient_changes c WHERE c.patient_id = p.id)
+        ORDER BY p.id LIMIT 1""")
+    assert row, "the seeded database has a patient with a full file"
+    return Seeded(*row[0])
+
+
+def another_patient(path: Path, besides: int) -> Seeded:
+    """Another seeded patient (any active one with a plain name), to switch to."""
+    (pid,) = query(path, "SELECT id FROM patients WHERE status = 'active' AND id <> ?"
+                         " AND regexp_full_match(first_name || last_name, '[A-Za-z]+') ORDER BY id LIMIT 1",
+                   [besides])[0]
+    first, last, mrn = query(path, "SELECT first_name, last_name, mrn FROM patients WHERE id = ?", [pid])[0]
+    return Seeded(pid, mrn, first, last, date.min, "", "", "", "", "")
+
+
+def patient_id(path: Path) -> int:
+    return the_patient(path).id
+
+
+def other_patient_id(path: Path) -> int:
+    return another_patient(path, the_patient(path).id).id
 
 
 def open_patients(signed_in, role="front_desk", patient=None):
@@ -54,11 +113,19 @@ def small_pdf(text: str = "Referral") -> bytes:
 # --- finding a patient ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["brooks dan", "Dan Brooks", "BROOKS, daniel", "100006", "(347) 555-0134",
-                                  "347.555.0134", "01/23/2011"])
-def test_a_patient_is_found_by_name_in_either_order_mrn_phone_or_birth_date(signed_in, app_env, text):
-    at = search(open_patients(signed_in), text)
-    assert patient_id(app_env, "100006") in result_ids(at)
+@pytest.mark.parametrize("typed", [
+    lambda p: f"{p.last.lower()} {p.first[:3].lower()}",  # "brooks dan"
+    lambda p: f"{p.first[:3]} {p.last}",  # "Dan Brooks"
+    lambda p: f"{p.last.upper()}, {p.first.lower()}",  # "BROOKS, daniel"
+    lambda p: p.mrn,
+    lambda p: "({}) {}-{}".format(*p.local_phone),  # "(347) 555-0134"
+    lambda p: "{}.{}.{}".format(*p.local_phone),  # "347.555.0134"
+    lambda p: f"{p.dob:%m/%d/%Y}",
+], ids=["last-first", "first-prefix-last", "last-comma-first", "mrn", "phone", "phone-dots", "birth-date"])
+def test_a_patient_is_found_by_name_in_either_order_mrn_phone_or_birth_date(signed_in, app_env, typed):
+    patient = the_patient(app_env)
+    at = search(open_patients(signed_in), typed(patient))
+    assert patient.id in result_ids(at)
 
 
 def test_accents_are_ignored_when_searching(signed_in, app_env, seeded_path):
@@ -75,11 +142,12 @@ def test_a_search_that_matches_nobody_says_so(signed_in):
 
 
 def test_opening_a_patient_shows_their_file_and_empties_the_search(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
-    at = search(open_patients(signed_in), "brooks dan")
+    patient = the_patient(app_env)
+    pid = patient.id
+    at = search(open_patients(signed_in), f"{patient.last.lower()} {patient.first[:3].lower()}")
     at.button(key=f"patient_find_pick_{pid}").click().run()
     assert not at.exception
-    assert [h.value for h in at.header] == ["Brooks, Daniel"]
+    assert [h.value for h in at.header] == [f"{patient.last}, {patient.first}"]
     assert at.text_input(key="patient_find").value == ""
     assert not result_ids(at)
 
@@ -92,8 +160,9 @@ def views_of(path: Path, pid: int) -> int:
 
 
 def test_opening_a_file_writes_one_view_audit_row_however_often_the_page_reruns(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
-    at = search(open_patients(signed_in), "100006")
+    patient = the_patient(app_env)
+    pid = patient.id
+    at = search(open_patients(signed_in), patient.mrn)
     at.button(key=f"patient_find_pick_{pid}").click().run()
     at.run()
     at.text_input(key=f"msg_subject_{pid}").input("typing something").run()
@@ -105,37 +174,105 @@ def test_opening_a_file_writes_one_view_audit_row_however_often_the_page_reruns(
 
 
 def test_closing_and_opening_the_file_again_is_a_second_view(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     at = open_patients(signed_in, patient=pid)
     at.button(key="pf_close").click().run()
     assert not at.header
     assert any("Find a patient" in i.value for i in at.info)
-    search(at, "100006").button(key=f"patient_find_pick_{pid}").click().run()
+    search(at, the_patient(app_env).mrn).button(key=f"patient_find_pick_{pid}").click().run()
     assert views_of(app_env, pid) == 2
 
 
 def test_another_page_can_open_a_file_directly(signed_in, app_env):
-    pid = patient_id(app_env, "100008")
+    other = another_patient(app_env, patient_id(app_env))
+    pid = other.id
     at = open_patients(signed_in, patient=pid)
-    assert [h.value for h in at.header] == ["Gonzalez, Jia"]
+    assert [h.value for h in at.header] == [f"{other.last}, {other.first}"]
     assert views_of(app_env, pid) == 1
+
+
+def open_address(signed_in, patient: str, role="front_desk"):
+    """The Patients page opened at ``/patients?patient=<patient>`` (a link, a bookmark, a refresh)."""
+    at = signed_in(role)
+    at.run()
+    at.query_params["patient"] = patient
+    at.switch_page("pages/patients.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_address_naming_a_patient_opens_their_file_and_the_opening_is_audited(signed_in, app_env):
+    other = another_patient(app_env, patient_id(app_env))
+    pid = other.id
+    at = open_address(signed_in, str(pid), role="clinician")
+    assert [h.value for h in at.header] == [f"{other.last}, {other.first}"]
+    assert query(app_env, "SELECT username FROM audit_log WHERE action = 'patient.view' AND patient_id = ?",
+                 [pid]) == [("doctor",)]
+    at.run()
+    assert views_of(app_env, pid) == 1, "a rerun is not a second opening"
+
+
+def test_the_address_follows_the_open_file_so_a_refresh_keeps_it(signed_in, app_env):
+    patient = the_patient(app_env)
+    pid = patient.id
+    at = open_patients(signed_in)
+    assert "patient" not in at.query_params
+    search(at, patient.mrn).button(key=f"patient_find_pick_{pid}").click().run()
+    assert at.query_params.get("patient") == str(pid)
+    second = another_patient(app_env, pid)
+    other = second.id
+    search(at, second.mrn).button(key=f"patient_find_pick_{other}").click().run()
+    assert at.query_params.get("patient") == str(other)
+    assert [h.value for h in at.header] == [f"{second.last}, {second.first}"]
+    at.button(key="pf_close").click().run()
+    assert "patient" not in at.query_params and not at.header
+
+
+def test_a_file_opened_by_another_page_gets_its_address_too(signed_in, app_env):
+    pid = other_patient_id(app_env)
+    at = open_patients(signed_in, patient=pid)
+    assert at.query_params.get("patient") == str(pid)
+
+
+@pytest.mark.parametrize("asked, message", [("999999", "There is no patient number 999999"),
+                                            ("12abc", "which is not a patient number")])
+def test_an_address_naming_no_patient_says_so_and_opens_nothing(signed_in, app_env, asked, message):
+    at = open_address(signed_in, asked)
+    assert [w.value for w in at.warning if message in w.value], [w.value for w in at.warning]
+    assert not at.header and not at.tabs
+    assert query(app_env, "SELECT count(*) FROM audit_log WHERE action = 'patient.view'") == [(0,)]
+
+
+def test_an_address_naming_a_merged_record_points_to_the_one_that_survived(signed_in, seeded_path):
+    with database(seeded_path) as conn:
+        from db import patient_merge
+
+        keep, gone = make_patient(conn, first_name="Kept"), make_patient(conn)
+        patient_merge.merge(conn, survivor_id=keep, merged_id=gone, by="test")
+    at = open_address(signed_in, str(gone))
+    assert any("was merged into another record" in w.value for w in at.warning)
+    assert not at.header
+    at.button(key="pf_open_survivor").click().run()
+    assert at.query_params.get("patient") == str(keep)
+    assert at.header and "Kept" in at.header[0].value
 
 
 # --- the header ----------------------------------------------------------------------------------
 
 
 def test_the_header_shows_allergies_age_mrn_phone_insurance_and_no_shows(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    patient = the_patient(app_env)
+    pid = patient.id
     at = open_patients(signed_in, patient=pid)
-    assert [e.value for e in at.error] == ["**Allergies:** Shellfish"]
+    assert [e.value for e in at.error] == [f"**Allergies:** {patient.allergies}"]
     facts = at.markdown[0].value
-    # Born 2011-01-23; the seeded clock is the real one, so compute the age the way people do.
-    today = date.today()
-    age = today.year - 2011 - ((today.month, today.day) < (1, 23))
-    assert f"**{age} years**" in facts and "DOB 01/23/2011" in facts and "MRN **100006**" in facts
-    assert "\\(347\\) 555\\-0134" in facts
+    # The clinic clock's today is SEED_TODAY: the age the way people count it, on that day.
+    dob = patient.dob
+    age = SEED_TODAY.year - dob.year - ((SEED_TODAY.month, SEED_TODAY.day) < (dob.month, dob.day))
+    assert f"**{age} years**" in facts and f"DOB {dob:%m/%d/%Y}" in facts and f"MRN **{patient.mrn}**" in facts
+    assert "\\({}\\) {}\\-{}".format(*patient.local_phone) in facts  # "(347) 555-0134", Markdown-escaped
     shown = " ".join(m.value for m in at.markdown)
-    assert "**Summit Care Plans** (Commercial) · member XU2976241 · group G06757" in shown
+    assert f"**{patient.payer}** (Commercial) · member {patient.member_id} · group {patient.group_number}" in shown
     no_shows = query(app_env, "SELECT count(*) FROM appointments WHERE patient_id = ? AND status = 'no_show'",
                      [pid])[0][0]
     assert f":orange[**{no_shows}**]" in shown
@@ -158,7 +295,7 @@ def test_names_typed_with_markdown_or_html_are_shown_as_typed(signed_in, seeded_
 
 
 def test_edit_intake_is_offered_to_the_front_desk_and_opens_the_intake_form(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     billing = open_patients(signed_in, "billing", patient=pid)
     assert not [b for b in billing.button if b.key == "pf_edit_intake"]
     at = open_patients(signed_in, patient=pid)
@@ -173,7 +310,7 @@ def test_edit_intake_is_offered_to_the_front_desk_and_opens_the_intake_form(sign
 
 
 def test_the_appointments_tab_lists_every_visit_with_its_status_label(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     at = open_patients(signed_in, patient=pid)
     table = tab(at, "Appointments").dataframe[0].value
     count = query(app_env, "SELECT count(*) FROM appointments WHERE patient_id = ?", [pid])[0][0]
@@ -283,7 +420,7 @@ def test_a_document_needs_a_file_and_a_category(signed_in, seeded_path):
 
 
 def test_billing_sees_documents_but_cannot_file_them(signed_in, app_env):
-    at = open_patients(signed_in, "billing", patient=patient_id(app_env, "100006"))
+    at = open_patients(signed_in, "billing", patient=patient_id(app_env))
     docs = tab(at, "Documents")
     assert docs.download_button
     assert not at.file_uploader
@@ -294,7 +431,7 @@ def test_billing_sees_documents_but_cannot_file_them(signed_in, app_env):
 
 
 def test_a_refill_request_is_routed_to_the_clinicians(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     at = open_patients(signed_in, patient=pid)
     at.selectbox(key=f"msg_type_{pid}").select("refill").run()
     assert any("Goes to: **Clinician**" in c.value for c in tab(at, "Messages and calls").caption)
@@ -312,14 +449,14 @@ def test_a_refill_request_is_routed_to_the_clinicians(signed_in, app_env):
 
 
 def test_a_message_can_be_assigned_to_a_person_with_a_due_date(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     billing_id = user_id_for(app_env, "billing")
     at = open_patients(signed_in, patient=pid)
     at.selectbox(key=f"msg_channel_{pid}").select("email")
     at.selectbox(key=f"msg_type_{pid}").select("billing")
     at.selectbox(key=f"msg_state_{pid}").select("waiting")
     at.selectbox(key=f"msg_assignee_{pid}").select(f"user:{billing_id}")
-    due = date.today() + timedelta(days=30)
+    due = SEED_TODAY + timedelta(days=30)
     at.date_input(key=f"msg_due_{pid}").set_value(due)
     at.text_input(key=f"msg_subject_{pid}").input("Copay charged twice")
     at.button(key="msg_log").click().run()
@@ -329,7 +466,7 @@ def test_a_message_can_be_assigned_to_a_person_with_a_due_date(signed_in, app_en
 
 
 def test_a_message_without_a_subject_is_refused_next_to_the_field(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     before = query(app_env, "SELECT count(*) FROM messages")[0][0]
     at = open_patients(signed_in, patient=pid)
     at.text_area(key=f"msg_body_{pid}").input("Called about something")
@@ -340,7 +477,7 @@ def test_a_message_without_a_subject_is_refused_next_to_the_field(signed_in, app
 
 
 def test_an_account_deactivated_while_the_file_is_open_cannot_log_anything(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     at = open_patients(signed_in, patient=pid)
     at.text_input(key=f"msg_subject_{pid}").input("Sneaky entry")
     with database(app_env) as conn:
@@ -355,7 +492,7 @@ def test_an_account_deactivated_while_the_file_is_open_cannot_log_anything(signe
 
 
 def test_the_front_desk_and_billing_see_no_notes_tab(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     for role in ("front_desk", "billing"):
         at = open_patients(signed_in, role, patient=pid)
         assert [t.label for t in at.tabs] == ["Appointments", "Documents", "Messages and calls", "Intake history"]
@@ -363,14 +500,14 @@ def test_the_front_desk_and_billing_see_no_notes_tab(signed_in, app_env):
 
 
 def test_the_manager_reads_notes_but_cannot_write_them(signed_in, app_env):
-    at = open_patients(signed_in, "manager", patient=patient_id(app_env, "100006"))
+    at = open_patients(signed_in, "manager", patient=patient_id(app_env))
     notes_tab = tab(at, "Notes")
     assert any(":green-badge[:material/verified: Signed" in m.value for m in notes_tab.markdown)
     assert not notes_tab.text_area
 
 
 def test_the_doctor_writes_a_draft_signs_it_and_then_can_only_add_an_addendum(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     # A completed visit of this patient that has no note yet.
     visit = query(app_env, "SELECT a.id FROM appointments a LEFT JOIN visit_notes n ON n.appointment_id = a.id"
                            " WHERE a.patient_id = ? AND a.status = 'completed' AND n.id IS NULL"
@@ -403,7 +540,7 @@ def test_the_doctor_writes_a_draft_signs_it_and_then_can_only_add_an_addendum(si
 
 
 def test_an_empty_note_is_refused_next_to_the_note(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     visit = query(app_env, "SELECT a.id FROM appointments a LEFT JOIN visit_notes n ON n.appointment_id = a.id"
                            " WHERE a.patient_id = ? AND a.status = 'completed' AND n.id IS NULL LIMIT 1", [pid])[0][0]
     at = open_patients(signed_in, "clinician", patient=pid)
@@ -419,7 +556,7 @@ def test_an_empty_note_is_refused_next_to_the_note(signed_in, app_env):
 def test_the_intake_history_shows_what_changed_and_who_changed_it(signed_in, app_env):
     from db import patient_intake, patients, users
 
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     with database(app_env) as conn:
         clerk = users.get(conn, user_id_for(app_env, "frontdesk"))
         record = patients.get_full(conn, pid)
@@ -460,7 +597,7 @@ def test_the_manager_merges_a_duplicate_and_its_appointments_move(signed_in, see
 
 
 def test_only_the_manager_and_admin_can_merge(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     for role, offered in (("front_desk", False), ("clinician", False), ("manager", True), ("admin", True)):
         at = open_patients(signed_in, role, patient=pid)
         assert bool([e for e in at.expander if e.label == "Merge a duplicate record into this one"]) is offered, role
@@ -513,7 +650,7 @@ def test_a_front_desk_user_deactivated_while_the_file_is_open_cannot_download_a_
 
 def test_the_files_message_form_refuses_a_due_date_that_has_passed(signed_in, app_env, clock):
     clock(datetime(2026, 3, 2, 21, 0, tzinfo=timezone.utc))  # Monday 16:00 in New York
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     before = query(app_env, "SELECT count(*) FROM messages")[0][0]
     at = open_patients(signed_in, patient=pid)
     at.text_input(key=f"msg_subject_{pid}").input("Call the lab back")
@@ -535,7 +672,7 @@ def a_completed_visit_without_a_note(path, pid: int) -> int:
 def test_a_colleagues_draft_is_shown_read_only(signed_in, app_env):
     from db import notes, users
 
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     visit = a_completed_visit_without_a_note(app_env, pid)
     with database(app_env) as conn:
         from tests.conftest import make_user
@@ -552,7 +689,7 @@ def test_a_colleagues_draft_is_shown_read_only(signed_in, app_env):
 
 
 def test_a_draft_saved_in_another_tab_is_not_overwritten_by_this_one(signed_in, app_env):
-    pid = patient_id(app_env, "100006")
+    pid = patient_id(app_env)
     visit = a_completed_visit_without_a_note(app_env, pid)
     first = open_patients(signed_in, "clinician", patient=pid)
     first.selectbox(key=f"note_visit_{pid}").select(visit).run()
