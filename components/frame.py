@@ -4,6 +4,7 @@ access check each page makes before showing anything."""
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from clinic.access import ROLE_LABELS, can_open
 from components import auth
@@ -22,12 +23,27 @@ def sidebar(user: users.User) -> None:
             st.rerun()
 
 
+def _leave_old_style_navigation() -> None:
+    """Streamlit trap: a fresh server takes an app with a ``pages/`` folder for an old-style (v1)
+    multipage app until app.py has run st.navigation once. When the very first request after a
+    start is a page's address (a bookmark, a refresh), Streamlit runs that page file alone, with
+    its own file-list sidebar and no sign-in gate from app.py. So: switch to app.py's navigation
+    for good and reload the page in the browser; the reload runs app.py, which opens the page the
+    address names (a signed-in user's session cookie keeps them signed in)."""
+    if not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    st.html("<script>window.location.reload();</script>", unsafe_allow_javascript=True, width="content")
+    st.stop()
+
+
 def require(page: str) -> users.User:
     """Return the signed-in user if their role may open ``page``; otherwise refuse and stop.
 
     Navigation already hides pages a role may not open; this second check refuses a page
     reached any other way, before any of its data is read.
     """
+    _leave_old_style_navigation()
     user = auth.current_user()
     if user is None:
         # Signed out (or deactivated) while on this page: offer the sign-in form right here.
