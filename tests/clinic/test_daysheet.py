@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import zlib
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from clinic import daysheet, printing
 from clinic.daysheet import DaySheet, SheetRow
+from tests.clinic.pdf_helpers import pdf_text
 
 TZ = "America/New_York"
 DAY = date(2026, 3, 2)
@@ -34,18 +34,6 @@ def row(n: int = 1, **overrides) -> SheetRow:
     values.update(overrides)
     return SheetRow(**values)
 
-
-def pdf_text(pdf: bytes) -> bytes:
-    """Every stream of the PDF, inflated: the text the pages draw, in PDF string syntax."""
-    out = []
-    for match in re.finditer(rb"/Length (\d+)\s*>>\s*stream\r?\n", pdf):
-        data = pdf[match.end():match.end() + int(match.group(1))]
-        try:
-            out.append(zlib.decompress(data))
-        except zlib.error:  # not compressed (fonts, images)
-            out.append(data)
-    # "Page 1 of {nb}" is drawn as two strings once fpdf2 fills in the page count: join them.
-    return b"\n".join(out).replace(b") Tj (", b"")
 
 
 def page_count(pdf: bytes) -> int:
