@@ -157,15 +157,31 @@ def private_server(private_db: SeededDb):
     yield from serve(private_db)
 
 
-# True once the app has been idle (script not running, no skeletons) for N consecutive frames.
-_SETTLED_JS = """(frames) => {
+# Counts the app's script runs in the page: every time stApp's script state turns "running".
+_COUNT_RUNS_JS = """
+window.__cdRuns = 0;
+window.__cdDoc = Math.random();
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    if (change.target.getAttribute('data-test-script-state') === 'running') window.__cdRuns += 1;
+  }
+}).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+"""
+
+# True once the app is idle (script not running, no skeletons) for enough animation frames in a row:
+# a few frames when a run has happened since the last wait, more when none has yet (the server may
+# not have started the rerun a click asked for).
+_SETTLED_JS = """([seen, doc, quick, patient]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const idle = app && app.getAttribute('data-test-script-state') === 'notRunning'
     && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
   window.__cdIdleFrames = idle ? (window.__cdIdleFrames || 0) + 1 : 0;
-  return window.__cdIdleFrames >= frames;
+  const base = window.__cdDoc === doc ? seen : 0;  // a new document counts its runs from zero
+  const ran = (window.__cdRuns || 0) > base;
+  return window.__cdIdleFrames >= (ran ? quick : patient);
 }"""
-_SETTLED_FRAMES = 15  # about a quarter of a second of calm at 60 frames a second
+_QUICK_FRAMES = 5  # a run was seen: a moment of calm is enough
+_PATIENT_FRAMES = 90  # none seen yet: give the server about a second and a half to start one
 
 
 class AppPage:
@@ -178,15 +194,21 @@ class AppPage:
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
         page.on("requestfailed", lambda r: self.console_errors.append(f"request failed: {r.url} {r.failure}"))
+        self._runs_seen, self._document = 0, None
+        page.add_init_script(_COUNT_RUNS_JS)
 
     def wait_idle(self, timeout: float = 30_000) -> None:
         """Wait until Streamlit has finished running the script for the last interaction.
 
         A click reaches the server a moment after it happens, so "not running" right after it may
-        be the state from before. Instead of a fixed sleep, wait until the app has been not
-        running, with no widget still loading (skeletons), for several animation frames in a row.
+        be the state from before. The page counts the app's runs (an init script); this waits
+        until a run newer than the last wait has finished and the app has stayed calm a few
+        frames, or, when no new run comes, until it has stayed calm for about a second and a half.
         """
-        self.page.wait_for_function(_SETTLED_JS, arg=_SETTLED_FRAMES, polling="raf", timeout=timeout)
+        self.page.wait_for_function(
+            _SETTLED_JS, arg=[self._runs_seen, self._document, _QUICK_FRAMES, _PATIENT_FRAMES],
+            polling="raf", timeout=timeout)
+        self._runs_seen, self._document = self.page.evaluate("[window.__cdRuns || 0, window.__cdDoc]")
 
     def open(self) -> "AppPage":
         self.page.goto(self.base_url)

@@ -54,7 +54,7 @@ def test_the_front_desk_logs_a_refill_request_for_the_clinicians(app):
     app.wait_idle()
     assert page.get_by_role("tab", name="Log a call or message").get_attribute("aria-selected") == "true"
     # The first match is chosen at once (the selectbox shows its value in its input).
-    assert f"MRN {mrn}" in page.get_by_role("combobox", name="Patient", exact=True).input_value()
+    expect(page.get_by_role("combobox", name="Patient", exact=True)).to_have_value(re.compile(f"MRN {mrn}"))
 
     # An empty subject is refused next to the field, and what was typed stays.
     choose(app, "Request", "Prescription refill request")
@@ -100,7 +100,7 @@ def test_billing_sees_the_payers_and_adds_one(app):
     # Taking the new payer out of use: the picker keeps it chosen, now marked inactive.
     choose(app, "Payer", "Lakeside Health")
     edit = page.locator('[data-testid="stForm"]').nth(1)
-    assert edit.get_by_label("Payer ID", exact=True).input_value() == "LKH09"
+    expect(edit.get_by_label("Payer ID", exact=True)).to_have_value("LKH09")
     edit.get_by_text("Active (can be chosen on a patient's insurance)").click()
     edit.get_by_role("button", name="Save changes").click()
     app.wait_idle()
