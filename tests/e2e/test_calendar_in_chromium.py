@@ -157,8 +157,8 @@ def test_a_drag_select_books_through_the_dialog_and_a_refused_drag_snaps_back(ap
     app.wait_idle()
     app.screenshot("calendar-booking-dialog-open")
     # Prefilled from the drag: the provider of the column and a 30-minute visit type.
-    assert dialog.get_by_role("combobox", name="Provider").input_value() == provider
-    assert dialog.get_by_role("combobox", name="Visit type").input_value() == "New patient (30 min)"
+    expect(dialog.get_by_role("combobox", name="Provider")).to_have_value(provider)
+    expect(dialog.get_by_role("combobox", name="Visit type")).to_have_value("New patient (30 min)")
     assert dialog.get_by_role("spinbutton", name="hour, Time").inner_text() == free[:2]
 
     # The caller is new: quick-add them (a number no demo patient has: 555-01xx are the demo's).

@@ -63,14 +63,14 @@ def test_the_front_desk_logs_a_refill_request_for_the_clinicians(app):
     page.get_by_role("button", name="Log it").click()
     app.wait_idle()
     expect(page.get_by_text("Enter a short subject.")).to_be_visible()
-    assert page.get_by_label("Text").input_value() == "Needs lisinopril before Friday."
+    expect(page.get_by_label("Text")).to_have_value("Needs lisinopril before Friday.")
     app.screenshot("inbox-front-desk-refused")
 
     page.get_by_label("Subject").fill("Refill of lisinopril")
     page.get_by_role("button", name="Log it").click()
     app.wait_idle()
     page.get_by_text("Logged “Refill of lisinopril”: it is in the inbox of every clinician user.").wait_for(timeout=10_000)
-    assert page.get_by_label("Subject").input_value() == ""
+    expect(page.get_by_label("Subject")).to_have_value("")
     app.screenshot("inbox-front-desk-logged")
     assert app.exceptions() == []
     assert app.console_errors == []
@@ -89,8 +89,8 @@ def test_billing_sees_the_payers_and_adds_one(app):
     app.wait_idle()
     page.get_by_text("Added Lakeside Health.").wait_for(timeout=10_000)
     form = page.locator('[data-testid="stForm"]').first
-    assert form.get_by_label("Name", exact=True).input_value() == ""  # ready for the next one
-    assert form.get_by_label("Payer ID", exact=True).input_value() == ""
+    expect(form.get_by_label("Name", exact=True)).to_have_value("")  # ready for the next one
+    expect(form.get_by_label("Payer ID", exact=True)).to_have_value("")
     form.get_by_label("Name", exact=True).fill("Medicare")
     form.get_by_role("button", name="Add payer").click()
     app.wait_idle()
@@ -105,7 +105,7 @@ def test_billing_sees_the_payers_and_adds_one(app):
     edit.get_by_role("button", name="Save changes").click()
     app.wait_idle()
     page.get_by_text("Saved Lakeside Health.").wait_for(timeout=10_000)
-    assert page.get_by_role("combobox", name="Payer", exact=True).input_value() == "Lakeside Health (inactive)"
+    expect(page.get_by_role("combobox", name="Payer", exact=True)).to_have_value("Lakeside Health (inactive)")
     app.screenshot("payers-billing-inactive")
     assert app.exceptions() == []
     assert app.console_errors == []

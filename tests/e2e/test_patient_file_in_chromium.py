@@ -62,7 +62,7 @@ def test_the_front_desk_files_a_pdf_and_downloads_the_same_bytes(app, tmp_path):
     assert page.get_by_role("tab", name="Documents").get_attribute("aria-selected") == "true"
     expect(panel.get_by_text("From Dr. Example <b>bold?</b>")).to_be_visible()
     # The form is blank again for the next document.
-    assert panel.get_by_label("Note").input_value() == ""
+    expect(panel.get_by_label("Note")).to_have_value("")
     assert panel.locator('[data-testid="stFileChip"]').count() == 0
     app.screenshot("patient-file-documents-after-upload")
 
@@ -87,7 +87,7 @@ def test_the_front_desk_files_a_pdf_and_downloads_the_same_bytes(app, tmp_path):
     panel.get_by_role("button", name="Log it").click()
     app.wait_idle()
     page.get_by_text("Logged “Refill from the e2e test”.").wait_for(timeout=10_000)
-    assert panel.get_by_label("Subject").input_value() == ""
+    expect(panel.get_by_label("Subject")).to_have_value("")
     app.screenshot("patient-file-messages-after-logging")
 
     assert app.exceptions() == []

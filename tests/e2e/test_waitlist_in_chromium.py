@@ -62,7 +62,7 @@ def test_a_caller_for_mondays_and_wednesdays_after_three_is_only_offered_those_t
     app.wait_idle()
     expect(page.get_by_text("The latest start must be later than the earliest start.")).to_be_visible()
     # Nothing was lost: the note and both times are still there to correct.
-    assert page.get_by_label("Note", exact=True).input_value() == "Works mornings; mobile only"
+    expect(page.get_by_label("Note", exact=True)).to_have_value("Works mornings; mobile only")
     app.screenshot("waitlist-backwards-window")
 
     set_time(page, "Latest start", "16:30")
