@@ -104,15 +104,19 @@ def server_db(tmp_path_factory) -> SeededDb:
     return seed_for_e2e(tmp_path_factory.mktemp("e2e") / "clinic.duckdb")
 
 
-def serve(seeded: SeededDb):
-    """Run `streamlit run app.py` on a free loopback port against ``seeded``; yield its URL."""
+def serve(path: Path, *, launcher: list[str] | None = None):
+    """Run app.py on a free loopback port against the database at ``path``; yield its URL.
+
+    ``launcher`` replaces `streamlit run` (e.g. a python -c that sets the clinic clock first); the
+    app's path and the server options follow it."""
     port = _free_port()
-    env = {**os.environ, "CLINICDESK_DB": str(seeded.path), "PYTHONUNBUFFERED": "1"}
-    log_path = seeded.path.with_name("streamlit.log")
+    env = {**os.environ, "CLINICDESK_DB": str(path), "PYTHONUNBUFFERED": "1"}
+    log_path = path.with_name("streamlit.log")
     log = open(log_path, "w")
-    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    if launcher is None:
+        launcher = [shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit", "run"]
     proc = subprocess.Popen(
-        [streamlit, "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1", "--server.port", str(port),
+        [*launcher, str(ROOT / "app.py"), "--server.address", "127.0.0.1", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -143,7 +147,7 @@ def serve(seeded: SeededDb):
 @pytest.fixture(scope="session")
 def server(server_db: SeededDb):
     """The app for the whole session, on the shared database; yields its base URL."""
-    yield from serve(server_db)
+    yield from serve(server_db.path)
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +158,7 @@ def private_db(tmp_path_factory) -> SeededDb:
 
 @pytest.fixture(scope="module")
 def private_server(private_db: SeededDb):
-    yield from serve(private_db)
+    yield from serve(private_db.path)
 
 
 # Counts the app's script runs in the page: every time stApp's script state turns "running".

@@ -78,7 +78,7 @@ def scene_db(tmp_path_factory) -> tuple[SeededDb, Scene]:
 @pytest.fixture(scope="module")
 def server(scene_db):
     """This module changes statuses: it runs its own server on its own database."""
-    yield from serve(scene_db[0])
+    yield from serve(scene_db[0].path)
 
 
 def go_to_day(app, day: date) -> None:

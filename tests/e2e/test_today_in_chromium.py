@@ -11,12 +11,8 @@ that day, so the screens are the same whatever the wall clock says.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
-import time
-import urllib.request
 from datetime import datetime, time as dtime
 
 import pytest
@@ -25,7 +21,7 @@ from playwright.sync_api import expect
 import db
 from clinic import timeutil
 from tests.conftest import ROOT, SEED_TODAY, TZ
-from tests.e2e.conftest import AppPage, _free_port
+from tests.e2e.conftest import AppPage, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -60,38 +56,7 @@ def monday(tmp_path_factory):
 @pytest.fixture(scope="module")
 def clocked_server(monday):
     path, _ = monday
-    port = _free_port()
-    env = {**os.environ, "CLINICDESK_DB": str(path), "PYTHONUNBUFFERED": "1"}
-    log_path = path.with_name("streamlit.log")
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, str(ROOT), CLOCK.isoformat(), TZ, str(ROOT / "app.py"),
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("streamlit did not start:\n" + log_path.read_text())
-        time.sleep(0.3)
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    yield from serve(path, launcher=[sys.executable, "-c", LAUNCH, str(ROOT), CLOCK.isoformat(), TZ])
 
 
 @pytest.fixture
