@@ -8,6 +8,7 @@ Screenshots land in artifacts/screenshots/ (git-ignored) for people to look at.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 import db
 from tests.conftest import ROOT, SEED_TODAY, TZ
@@ -231,6 +234,31 @@ class AppPage:
     def go(self, title: str) -> "AppPage":
         self.page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
         self.wait_idle()
+        return self
+
+    def choose(self, label: str, option: str, *, within=None, typed: bool = False) -> "AppPage":
+        """Pick ``option`` in the select box labelled ``label`` (inside ``within`` when given).
+
+        A rerun that lands while the list is open redraws the box and closes the list under the
+        click, so a pick that does not take is tried again, up to three times, and the box must
+        then show the option. ``typed`` types the option first (long lists only draw the options
+        in view)."""
+        box = (within or self.page).get_by_role("combobox", name=label, exact=True)
+        for attempt in range(3):
+            try:
+                expect(box).to_have_count(1)
+                box.click()
+                if typed:
+                    self.page.keyboard.type(option)
+                self.page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
+                self.page.keyboard.press("Escape")
+                self.wait_idle()
+        self.wait_idle()
+        expect(box).to_have_value(re.compile(re.escape(option)))
         return self
 
     def exceptions(self) -> list[str]:

@@ -11,13 +11,6 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.e2e
 
 
-def choose(app, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
-    app.page.get_by_role("combobox", name=label, exact=True).click()
-    app.page.get_by_role("option", name=option, exact=True).click()
-    app.wait_idle()
-
-
 def test_the_doctor_marks_an_item_done_with_a_note(app):
     app.open().sign_in("doctor").go("Inbox")
     page = app.page
@@ -57,7 +50,7 @@ def test_the_front_desk_logs_a_refill_request_for_the_clinicians(app):
     expect(page.get_by_role("combobox", name="Patient", exact=True)).to_have_value(re.compile(f"MRN {mrn}"))
 
     # An empty subject is refused next to the field, and what was typed stays.
-    choose(app, "Request", "Prescription refill request")
+    app.choose("Request", "Prescription refill request")
     expect(page.get_by_text("Goes to the inbox of every clinician user")).to_be_visible()
     page.get_by_label("Text").fill("Needs lisinopril before Friday.")
     page.get_by_role("button", name="Log it").click()
@@ -98,7 +91,7 @@ def test_billing_sees_the_payers_and_adds_one(app):
     app.screenshot("payers-billing-duplicate")
 
     # Taking the new payer out of use: the picker keeps it chosen, now marked inactive.
-    choose(app, "Payer", "Lakeside Health")
+    app.choose("Payer", "Lakeside Health")
     edit = page.locator('[data-testid="stForm"]').nth(1)
     expect(edit.get_by_label("Payer ID", exact=True)).to_have_value("LKH09")
     edit.get_by_text("Active (can be chosen on a patient's insurance)").click()

@@ -45,9 +45,7 @@ def test_a_caller_for_mondays_and_wednesdays_after_three_is_only_offered_those_t
     app.wait_idle()
     expect(page.get_by_text("MRN 100003")).to_be_visible()
 
-    one(page.get_by_label("Provider", exact=True)).click()
-    page.get_by_role("option", name="Dr. Amara Okafor").click()
-    app.wait_idle()
+    app.choose("Provider", "Dr. Amara Okafor")
     one(page.get_by_label("Preferred days", exact=True)).click()
     page.get_by_role("option", name="Mon", exact=True).click()
     page.get_by_role("option", name="Wed", exact=True).click()
