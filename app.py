@@ -26,7 +26,13 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("waitlist", "pages/waitlist.py", "Waitlist", ":material/hourglass_top:"),
         ("day_sheet", "pages/day_sheet.py", "Day sheet", ":material/assignment:"),
     ],
-    "Billing": [("admin_payers", "pages/admin_payers.py", "Payers", ":material/account_balance:")],
+    "Billing": [
+        ("invoices", "pages/invoices.py", "Invoices", ":material/receipt_long:"),
+        ("claims", "pages/claims.py", "Claims", ":material/fact_check:"),
+        ("ar_aging", "pages/ar_aging.py", "A/R aging", ":material/hourglass_bottom:"),
+        ("fee_schedule", "pages/fee_schedule.py", "Fee schedule", ":material/price_change:"),
+        ("admin_payers", "pages/admin_payers.py", "Payers", ":material/account_balance:"),
+    ],
     "Inventory": [],
     "Manager": [],
     "Admin": [

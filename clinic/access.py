@@ -23,6 +23,7 @@ ALL = frozenset(ROLES)
 # page key -> roles allowed. Page keys are the file stems in pages/.
 FRONT_OFFICE = frozenset({"front_desk", "manager", "admin"})
 SEES_SCHEDULE = frozenset({"front_desk", "clinician", "manager", "admin"})
+BILLING_OFFICE = frozenset({"billing", "manager", "admin"})
 
 PAGES: Final[dict[str, frozenset[str]]] = {
     "home": ALL,
@@ -35,6 +36,11 @@ PAGES: Final[dict[str, frozenset[str]]] = {
     "intake": FRONT_OFFICE,
     "inbox": ALL,
     "admin_payers": frozenset({"billing", "manager", "admin"}),
+    # Billing: the invoice ledger, the claims work list, A/R aging and the fee schedule.
+    "invoices": BILLING_OFFICE,
+    "claims": BILLING_OFFICE,
+    "ar_aging": BILLING_OFFICE,
+    "fee_schedule": BILLING_OFFICE,
     "admin_users": frozenset({"admin"}),
     "admin_schedule": frozenset({"admin", "manager"}),
 }

@@ -1,0 +1,10 @@
+"""Billing › Claims: placeholder while it is built (replaced in this session)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.frame import require
+
+user = require("claims")
+st.title("Claims")
