@@ -59,6 +59,8 @@ else:
         ]
         for section, pages in SECTIONS.items()
     }
-    page = st.navigation({section: pages for section, pages in allowed.items() if pages})
+    # expanded=True: past twelve pages Streamlit folds the menu behind "View more", and a manager
+    # would lose the admin and billing pages below the fold.
+    page = st.navigation({section: pages for section, pages in allowed.items() if pages}, expanded=True)
     frame.sidebar(user)
 page.run()
