@@ -261,6 +261,23 @@ class AppPage:
         expect(box).to_have_value(re.compile(re.escape(option)))
         return self
 
+    def click_until(self, target, shows) -> "AppPage":
+        """Click ``target`` until ``shows`` is visible, up to three times.
+
+        A click that lands while a rerun redraws the list it belongs to (search results, say) is
+        dropped by Streamlit; the button is drawn again and a second click takes."""
+        for attempt in range(3):
+            if attempt == 0 or target.count():
+                target.click()
+            self.wait_idle()
+            try:
+                expect(shows).to_be_visible(timeout=5_000)
+                return self
+            except AssertionError:
+                if attempt == 2:
+                    raise
+        return self
+
     def exceptions(self) -> list[str]:
         return self.page.locator('[data-testid="stException"]').all_inner_texts()
 

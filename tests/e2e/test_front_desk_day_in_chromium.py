@@ -87,8 +87,8 @@ def test_a_patient_is_put_on_the_waitlist_and_offered_free_slots(app):
     search.fill("a")
     search.press("Enter")
     app.wait_idle()
-    page.get_by_role("button", name="Pick").first.click()
-    app.wait_idle()
+    app.click_until(page.get_by_role("button", name="Pick").first,
+                    page.get_by_role("button", name="Change"))
     page.get_by_role("button", name="Add to waitlist").click()
     app.wait_idle()
     expect(page.get_by_text("to the waitlist for", exact=False)).to_be_visible()

@@ -41,8 +41,8 @@ def test_a_caller_for_mondays_and_wednesdays_after_three_is_only_offered_those_t
     page.get_by_label("Patient", exact=True).fill("100003")
     page.get_by_label("Patient", exact=True).press("Enter")
     app.wait_idle()
-    page.locator(".st-key-wl_search_results").get_by_role("button", name="Pick").first.click()
-    app.wait_idle()
+    app.click_until(page.locator(".st-key-wl_search_results").get_by_role("button", name="Pick").first,
+                    page.get_by_role("button", name="Change"))
     expect(page.get_by_text("MRN 100003")).to_be_visible()
 
     app.choose("Provider", "Dr. Amara Okafor")
