@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from clinic import practice
 from db import Connection, atomic, audit, read, read_one
 from db.actors import acting
 
 DEFAULTS: Final[dict[str, str]] = {
     "clinic_name": "ClinicDesk Family Practice",
+    "clinic_address": "",
+    "clinic_phone": "",
     "timezone": "America/New_York",
     "country": "US",
     "subdivision": "NY",
@@ -53,6 +56,14 @@ def set_many(conn: Connection, values: dict[str, str], *, by: Any) -> None:
         audit.record(cur, actor, "settings.change", "settings", None, detail={k: str(v) for k, v in values.items()})
 
     atomic(conn, write)
+
+
+def save_clinic_details(conn: Connection, *, name: object, address: object, phone: object, by: Any) -> None:
+    """Save the practice's name, postal address and phone (printed on invoices and statements).
+
+    Checked first (ValidationError naming the field); nothing is written when a field is wrong."""
+    details = practice.check_details(name, address, phone, region=get(conn, "country") or "US")
+    set_many(conn, details.as_settings(), by=by)
 
 
 def is_demo(conn: Connection) -> bool:

@@ -1,6 +1,6 @@
 """Admin › Providers and hours: who can be booked, when, and by which rules.
 
-Six tabs, each drawn by its module in ``components/schedule_admin``. Every change is checked by
+Seven tabs, each drawn by its module in ``components/schedule_admin``. Every change is checked by
 db/ (nothing is written when it refuses) and audited there.
 """
 
@@ -12,9 +12,10 @@ from clinic.access import can_do
 from components import forms
 from components.db_session import get_conn
 from components.frame import require
-from components.schedule_admin import booking_rules, closures, providers, shared, time_off, visit_types, weekly_hours
+from components.schedule_admin import booking_rules, clinic_details, closures, providers, shared, time_off, visit_types, weekly_hours
 
-TABS = ("Providers", "Weekly hours", "Time off", "Closures and holidays", "Visit types", "Booking rules")
+TABS = ("Providers", "Weekly hours", "Time off", "Closures and holidays", "Visit types", "Booking rules",
+        "Clinic details")
 
 user = require("admin_schedule")
 conn = get_conn()
@@ -26,7 +27,7 @@ if not can_do(user.role, "schedule.manage"):
 forms.show_flashes()
 screen = shared.open_screen(conn, user)
 
-providers_tab, hours_tab, time_off_tab, closures_tab, types_tab, rules_tab = st.tabs(
+providers_tab, hours_tab, time_off_tab, closures_tab, types_tab, rules_tab, clinic_tab = st.tabs(
     TABS, key="schedule_tab", on_change="rerun"
 )
 with providers_tab:
@@ -41,3 +42,5 @@ with types_tab:
     visit_types.draw(screen)
 with rules_tab:
     booking_rules.draw(screen)
+with clinic_tab:
+    clinic_details.draw(screen)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 import db
-from clinic.errors import NotAllowed, NotFound
+from clinic.errors import NotAllowed, NotFound, ValidationError
 from db import payers, settings, users, visit_types
 from tests.conftest import make_user, make_visit_type
 
@@ -95,3 +95,22 @@ def test_only_an_admin_changes_clinic_settings_and_the_change_is_audited(conn):
     assert last_audit(conn) == (admin.id, "ari", "settings.change")
     (detail,) = db.read_one(conn, "SELECT detail FROM audit_log WHERE action = 'settings.change'")
     assert json.loads(detail) == {"clinic_name": "Harbor Family Practice", "timezone": "America/Chicago"}
+
+
+def test_clinic_details_are_cleaned_checked_and_saved_together(conn):
+    admin = user(conn, "admin", "ari")
+    settings.save_clinic_details(conn, name="  Harbor   Family Practice ", address="12 Main Street\n\n Springfield, NY 10001 ",
+                                 phone="212.555.0142", by=admin)
+    saved = settings.get_all(conn)
+    assert (saved["clinic_name"], saved["clinic_address"], saved["clinic_phone"]) == (
+        "Harbor Family Practice", "12 Main Street\nSpringfield, NY 10001", "(212) 555-0142")
+    assert last_audit(conn) == (admin.id, "ari", "settings.change")
+
+
+def test_wrong_clinic_details_name_each_field_and_change_nothing(conn):
+    admin = user(conn, "admin", "ari")
+    with pytest.raises(ValidationError) as caught:
+        settings.save_clinic_details(conn, name=" ", address="\n".join(["line"] * 5), phone="12", by=admin)
+    assert set(caught.value.errors) == {"name", "address", "phone"}
+    assert settings.get(conn, "clinic_name") == settings.DEFAULTS["clinic_name"]
+    assert settings.get(conn, "clinic_address") == ""

@@ -11,7 +11,7 @@ import pytest
 import db
 from clinic import timeutil
 from components.text import md
-from db import users
+from db import settings, users
 from tests.conftest import SEED_TODAY, TZ, database, make_provider, make_user, user_id_for
 
 
@@ -432,3 +432,30 @@ def test_a_manager_made_front_desk_with_the_screen_still_open_adds_no_closure(si
     assert not at.exception
     assert closures(app_env) == before
     assert "Providers and hours" not in [t.value for t in at.title]  # the screen is no longer theirs
+
+
+# --- clinic details ----------------------------------------------------------------------------
+
+
+def test_clinic_details_are_saved_and_a_bad_phone_is_shown_under_the_phone(signed_in, app_env):
+    at = open_schedule(signed_in)
+    at.text_area(key="clinic_details_address").input("12 Main Street\nSpringfield, NY 10001")
+    at.text_input(key="clinic_details_phone").input("555")
+    at = click(at, "Save clinic details")
+    assert any("phone number" in e for e in errors(at))
+    assert at.text_input(key="clinic_details_phone").value == "555"
+    assert at.text_area(key="clinic_details_address").value == "12 Main Street\nSpringfield, NY 10001"
+    assert count(app_env, "SELECT count(*) FROM settings WHERE key = 'clinic_address'") == 0
+
+    at.text_input(key="clinic_details_phone").input("(212) 555-0142")
+    at = click(at, "Save clinic details")
+    assert "Clinic details saved. New invoices and statements print them." in successes(at)
+    with database(app_env) as conn:
+        saved = settings.get_all(conn)
+    assert (saved["clinic_address"], saved["clinic_phone"]) == ("12 Main Street\nSpringfield, NY 10001", "(212) 555-0142")
+
+
+def test_a_manager_sees_the_clinic_details_but_cannot_change_them(signed_in):
+    at = open_schedule(signed_in, "manager")
+    assert not [b for b in at.button if b.label == "Save clinic details"]
+    assert any("Only an administrator" in c.value for c in at.caption)
