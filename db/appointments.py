@@ -31,7 +31,7 @@ from clinic import frontdesk, scheduling
 from clinic.access import may_change_appointment
 from clinic.errors import ClinicError, NotAllowed, NotFound
 from clinic.timeutil import now_utc
-from db import Connection, atomic, audit, availability, booking_context
+from db import Connection, atomic, audit, availability, booking_context, invoices
 from db.actors import Actor, acting
 from db.appointment_rows import (  # noqa: F401 - re-exported: the reads of this module's rows
     STATUSES,
@@ -231,6 +231,10 @@ def change_status(
       the same transaction under the same version bumps: someone booked into the freed slot
       meanwhile makes it fail with ProviderBusy / PatientBusy.
 
+    - Completing creates the visit's draft invoice (``db.invoices.create_draft_invoice_in``) in the
+      same transaction. Undoing a completion voids that draft ("visit completion undone"), and is
+      refused (field "status") once the invoice is finalised or money was posted on it.
+
     Cancelling is a front-office action (``appointments.book``); the other moves need
     ``appointments.status``, and a clinician may make them only on their own patients'
     appointments (refused with :class:`clinic.errors.NotAllowed`).
@@ -286,10 +290,14 @@ def change_status(
             )
         else:
             # Includes both undo moves: only the status changes, arrived_at stays as it was.
-            # TODO(billing): undoing a completion (completed -> checked_in) must be refused here,
-            # in this transaction, once the visit has an invoice that is not void (a named error,
-            # field "status"); no invoices exist yet.
             cur.execute("UPDATE appointments SET status = ? WHERE id = ?", [to_status, appointment_id])
+            if to_status == "completed":
+                # The visit's draft invoice, in this transaction: exactly once (two clicks or
+                # threads conflict on the UPDATE above, and the retry is refused as completed).
+                invoices.create_draft_invoice_in(cur, appointment_id, actor)
+            elif (current, to_status) == ("completed", "checked_in"):
+                # Refused (field "status") once its invoice is finalised or has money; a draft is voided.
+                invoices.undo_completion_in(cur, appointment_id, actor)
         _event(cur, appointment_id, actor, current, to_status, reason)
         audit.record(cur, actor, "appointment.undo" if undo else "appointment.status", "appointment",
                      appointment_id, patient_id, detail={"from": current, "to": to_status, "reason": reason})

@@ -23,6 +23,7 @@ from db.invoices import (  # noqa: F401
     finalize_invoice,
     get,
     has_live_invoice_in,
+    invoice_completed_visit,
     invoice_for_appointment,
     lines,
     list_for_patient,
@@ -51,4 +52,14 @@ from db.payments import (  # noqa: F401
     post_payment_on_account,
     refund_credit,
     reverse_payment,
+)
+from db.claim_answers import Adjustment, Answer, LineAnswer, claim_answers, post_answer  # noqa: F401
+from db.claim_work import WorkList, claim_work_list, claims_awaiting_count, claims_awaiting_total  # noqa: F401
+from db.claims import (  # noqa: F401
+    Claim,
+    change_claim_status,
+    claims_for_invoice,
+    create_claim,
+    get_claim,
+    submit_claim,
 )

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from clinic.errors import BadAmount, NotFound, ValidationError
 from clinic.money import parse_amount
-from db import Connection, atomic, audit, read
+from db import Connection, atomic, audit, read, read_one
 from db.actors import acting
 
 ACTION = "billing.fees"
@@ -57,6 +57,13 @@ def list_fees(conn: Connection, *, on: date | None = None, include_inactive: boo
         {"all": include_inactive, "on": on},
     )
     return [Fee(*r) for r in rows]
+
+
+def get_fee(conn: Connection, fee_id: int) -> Fee:
+    row = read_one(conn, _SELECT + " WHERE id = ?", [fee_id])
+    if row is None:
+        raise NotFound("That fee does not exist.")
+    return Fee(*row)
 
 
 def price_on(cur: Connection, code: str, day: date) -> Fee | None:
@@ -128,25 +135,53 @@ def save_fee(conn: Connection, *, code: str, description: str, price: object, ef
     return atomic(conn, write)
 
 
+def deactivate_fee(conn: Connection, fee_id: int, *, user) -> None:
+    """Take a price out of use (it stays in the list, inactive): a visit completed afterwards no
+    longer gets it, and a line with its code then needs a price typed in."""
+
+    def write(cur: Connection) -> None:
+        actor = acting(cur, user, ACTION)
+        row = cur.execute("SELECT code, active FROM fee_schedule WHERE id = ?", [fee_id]).fetchone()
+        if row is None:
+            raise NotFound("That fee does not exist.")
+        if not row[1]:
+            return
+        cur.execute("UPDATE fee_schedule SET active = FALSE WHERE id = ?", [fee_id])
+        audit.record(cur, actor, "fee.deactivate", "fee", fee_id, detail={"code": row[0]})
+
+    atomic(conn, write)
+
+
 def visit_type_lines(conn: Connection, type_id: int) -> list[tuple[str, int]]:
     """The extra default lines of a visit type as (code, quantity), in order."""
     return [(c, q) for c, q in read(conn, "SELECT code, quantity FROM visit_type_fee_lines WHERE visit_type_id = ?"
                                           " ORDER BY position, code", [type_id])]
 
 
+def _text(value: object) -> str:
+    """A typed cell as text: None and NaN (an empty cell of a table editor) are blank."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
 def set_visit_type_lines(conn: Connection, type_id: int, lines: Iterable[tuple[str, int]], *, user) -> None:
-    """Replace a visit type's extra default lines (besides its default fee code) with ``lines``."""
+    """Replace a visit type's extra default lines (besides its default fee code) with ``lines``.
+    A bad line is refused on field ``lines`` with its number (1-based), and nothing is written."""
     clean: list[tuple[str, int]] = []
-    for code, quantity in lines:
-        code_ = (code or "").strip().upper()
-        if not code_ or any(code_ == c for c, _ in clean):
-            raise ValidationError({"lines": "Each code once, none empty."})
-        try:
-            count = int(str(quantity).strip())
-        except ValueError:
+    for n, (code, quantity) in enumerate(lines, start=1):
+        code_ = _text(code).upper()
+        if not (3 <= len(code_) <= 7 and code_.isalnum()):
+            raise ValidationError({"lines": f"Line {n}: enter a procedure code (3 to 7 letters and digits)."})
+        if any(code_ == c for c, _ in clean):
+            raise ValidationError({"lines": f"Line {n}: {code_} is already a line: change its quantity instead."})
+        try:  # "2", 2 or 2.0 (a table editor's number) are 2; 2.5, text and NaN are refused
+            whole = Decimal(_text(quantity))
+            count = int(whole) if whole == whole.to_integral_value() else 0
+        except (InvalidOperation, ValueError):
             count = 0
         if not 1 <= count <= 999:
-            raise ValidationError({"lines": "Quantity is a whole number from 1 to 999."})
+            raise ValidationError({"lines": f"Line {n}: the quantity is a whole number from 1 to 999."})
         clean.append((code_, count))
 
     def write(cur: Connection) -> None:
@@ -179,3 +214,13 @@ def default_lines(cur: Connection, type_id: int, day: date) -> list[DefaultLine]
         fee = price_on(cur, code, day)
         out.append(DefaultLine(code, quantity, fee.description if fee else None, fee.price if fee else None))
     return out
+
+
+def preview_lines(conn: Connection, type_id: int, day: date) -> list[DefaultLine]:
+    """:func:`default_lines` on a fresh cursor: what completing a visit of ``type_id`` on ``day``
+    would put on its draft invoice (for the fee schedule page)."""
+    cur = conn.cursor()
+    try:
+        return default_lines(cur, type_id, day)
+    finally:
+        cur.close()

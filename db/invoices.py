@@ -1,5 +1,7 @@
-"""Invoices and their lines: the draft that completing a visit creates, editing a draft's lines,
-finalising, voiding (with a correction), and the reads a screen acts on.
+"""Invoices and their lines: the draft that completing a visit creates (and voids when the
+completion is undone), billing a visit completed before billing existed, editing a draft's lines
+(diagnoses checked against the official ICD-10-CM list by ``clinic.icd10``), finalising, voiding
+(with a correction), and the reads a screen acts on.
 
 Every write follows the actor pattern (``db.actors.acting``, action ``billing.invoice``) and is
 ONE transaction whose first statement bumps the invoice's version (``db.ledger.lock_invoice``):
@@ -19,8 +21,8 @@ from typing import Any
 
 import duckdb
 
-from clinic import billing
-from clinic.errors import ClinicError, InvoiceNotEditable, NotFound, StaleRecord, ValidationError
+from clinic import billing, icd10
+from clinic.errors import ClinicError, InvoiceNotEditable, NotFound, StaleRecord, ValidationError, VoidRefused
 from clinic.timeutil import now_utc, zone
 from db import Connection, atomic, audit, fees, read, read_one
 from db.actors import acting
@@ -83,8 +85,12 @@ _LINES_SQL = ("SELECT id, invoice_id, position, code, description, modifiers, qu
 
 
 def invoice_for_appointment(conn: Connection, appointment_id: int) -> int | None:
-    """The invoice that completing the visit created (whatever its status now), or None."""
-    row = read_one(conn, "SELECT id FROM invoices WHERE appointment_id = ?", [appointment_id])
+    """The visit's invoice, or None: the one completing the visit created while it is not void;
+    once that is void, its live replacement (a correction from ``void_invoice(..., rebill=True)``,
+    or the draft made when the visit was completed again after an undo) if there is one, else
+    the void original."""
+    row = read_one(conn, "SELECT id FROM invoices WHERE appointment_id = $a OR visit_id = $a"
+                         " ORDER BY status = 'void', appointment_id IS NULL, id DESC LIMIT 1", {"a": appointment_id})
     return row[0] if row else None
 
 
@@ -157,13 +163,21 @@ def _insert_line(cur: Connection, invoice_id: int, position: int, line: billing.
 def create_draft_invoice_in(cur: Connection, appointment_id: int, actor: Any) -> int:
     """Create the visit's draft invoice with its visit type's default lines, on the caller's
     transaction ``cur`` (``db.appointments.change_status``, right AFTER it sets ``completed``), and
-    return its id. Exactly once: if the visit already has its invoice (any status, void too), that
-    id is returned and nothing is written; ``invoices.appointment_id`` is UNIQUE as a backstop, and
-    losing that race raises a conflict that ``db.atomic`` retries (the retry finds the winner's).
+    return its id. Exactly once: if the visit already has an invoice that is not void (its
+    original or a correction), that id is returned and nothing is written. Concurrent completions
+    conflict on the appointment row they both update; ``invoices.appointment_id`` is UNIQUE as a
+    backstop, and losing that race raises a conflict that ``db.atomic`` retries (the retry finds
+    the winner's). A visit whose invoices are all void (its completion was undone, voiding the
+    draft, and it is completed again) gets a new draft with ``replaces_id`` pointing to the last.
     A default code missing from the fee schedule on the day becomes a 0.00 line saying so."""
-    existing = cur.execute("SELECT id FROM invoices WHERE appointment_id = ?", [appointment_id]).fetchone()
-    if existing:
-        return existing[0]
+    live = cur.execute("SELECT id FROM invoices WHERE (appointment_id = $a OR visit_id = $a) AND status <> 'void'"
+                       " ORDER BY appointment_id IS NULL, id LIMIT 1", {"a": appointment_id}).fetchone()
+    if live:
+        return live[0]
+    # Completed again after an undo voided its draft: a new draft replacing the void one (the
+    # original keeps appointment_id, which is UNIQUE).
+    (voided,) = cur.execute("SELECT max(id) FROM invoices WHERE appointment_id = $a OR visit_id = $a",
+                            {"a": appointment_id}).fetchone()
     row = cur.execute("SELECT patient_id, provider_id, type_id, start_at, status FROM appointments WHERE id = ?",
                       [appointment_id]).fetchone()
     if row is None:
@@ -174,10 +188,10 @@ def create_draft_invoice_in(cur: Connection, appointment_id: int, actor: Any) ->
     service_date = start_at.astimezone(zone(_timezone(cur))).date()
     try:
         (invoice_id,) = cur.execute(
-            "INSERT INTO invoices (patient_id, appointment_id, visit_id, provider_id, service_date, status, created_at,"
-            " created_by) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id",
-            [patient_id, appointment_id, appointment_id, provider_id, service_date, now_utc(),
-             getattr(actor, "id", None)],
+            "INSERT INTO invoices (patient_id, appointment_id, visit_id, provider_id, service_date, status,"
+            " replaces_id, created_at, created_by) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING id",
+            [patient_id, None if voided else appointment_id, appointment_id, provider_id, service_date, voided,
+             now_utc(), getattr(actor, "id", None)],
         ).fetchone()
     except duckdb.ConstraintException as exc:
         # Another transaction created it after this one's snapshot began: a conflict, so that
@@ -188,8 +202,55 @@ def create_draft_invoice_in(cur: Connection, appointment_id: int, actor: Any) ->
                             default.quantity, default.unit_price if default.unit_price is not None else Decimal("0.00"))
         _insert_line(cur, invoice_id, position, line)
     audit.record(cur, actor, "invoice.create", "invoice", invoice_id, patient_id,
-                 detail={"appointment_id": appointment_id, "service_date": service_date})
+                 detail={"appointment_id": appointment_id, "service_date": service_date, "replaces": voided})
     return invoice_id
+
+
+UNDO_VOID_REASON = "visit completion undone"
+
+
+def undo_completion_in(cur: Connection, appointment_id: int, actor: Any) -> list[int]:
+    """For ``db.appointments.change_status`` undoing a completion (completed -> checked_in), on its
+    transaction: void the visit's draft invoice(s) (reason "visit completion undone") and return
+    their ids. Refused, writing nothing, once an invoice of the visit is finalised
+    (InvoiceNotEditable: void it first) or has money on it (VoidRefused), both on field "status"."""
+    ids = [r[0] for r in cur.execute("SELECT id FROM invoices WHERE (appointment_id = $a OR visit_id = $a)"
+                                     " AND status <> 'void' ORDER BY id", {"a": appointment_id}).fetchall()]
+    drafts = []
+    for invoice_id in ids:
+        money = lock_invoice(cur, invoice_id)  # serialises with a clerk editing or finalising it now
+        if _money_touched(cur, invoice_id):
+            raise VoidRefused(f"Money was posted on this visit's invoice (#{invoice_id}), so the completion "
+                              "cannot be undone.", field="status")
+        if money.status != "draft":
+            raise InvoiceNotEditable(f"This visit's invoice (#{invoice_id}) is finalised: void it first (Invoices "
+                                     "page), then undo the completion.", field="status")
+        drafts.append(money)
+    for money in drafts:
+        billing.check_move(money.status, "void")
+        cur.execute("UPDATE invoices SET status = 'void', voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?",
+                    [now_utc(), getattr(actor, "id", None), UNDO_VOID_REASON, money.id])
+        audit.record(cur, actor, "invoice.void", "invoice", money.id, money.patient_id,
+                     detail={"reason": UNDO_VOID_REASON, "from": money.status, "appointment_id": appointment_id})
+    return [m.id for m in drafts]
+
+
+def invoice_completed_visit(conn: Connection, appointment_id: int, *, user) -> int:
+    """Bill a completed visit that has no invoice (completed before billing existed, or listed by
+    :func:`unbilled_visits`): create its draft with the visit type's default lines and return its
+    id. A visit that already has a live invoice gets that id back and nothing is written; one
+    that is not completed is refused (field "status")."""
+
+    def write(cur: Connection) -> int:
+        # The appointment row is the conflict point, as for a completion: two clerks billing the
+        # same visit at once (or a clerk and an undo) conflict here and the loser retries.
+        (found,) = cur.execute("UPDATE appointments SET status = status WHERE id = ?", [appointment_id]).fetchone()
+        actor = acting(cur, user, ACTION)
+        if not found:
+            raise NotFound("That appointment does not exist.")
+        return create_draft_invoice_in(cur, appointment_id, actor)
+
+    return atomic(conn, write)
 
 
 def create_invoice(conn: Connection, *, patient_id: int, service_date: date, user, provider_id: int | None = None,
@@ -228,7 +289,9 @@ def _lock_draft(cur: Connection, invoice_id: int, version: int, user) -> tuple[I
 
 def _checked_line(cur: Connection, money: InvoiceMoney, code: str, quantity: object, unit_price: object,
                   description: str | None, diagnoses: Iterable[str], modifiers: Iterable[str]) -> billing.Line:
-    """Validate a line; a missing price or description comes from the fee schedule on the service date."""
+    """Validate a line; a missing price or description comes from the fee schedule on the service date.
+    Up to 4 diagnoses, each a billable ICD-10-CM code (``clinic.icd10.check_code``): an unknown code or
+    a heading is refused on field "diagnoses", together with the line's other bad fields."""
     if unit_price is None or unit_price == "" or not (description or "").strip():
         fee = fees.price_on(cur, code or "", money.service_date)
         if fee is None:
@@ -236,8 +299,21 @@ def _checked_line(cur: Connection, money: InvoiceMoney, code: str, quantity: obj
                                            f"{money.service_date:%d %b %Y}: enter a price and a description."})
         unit_price = fee.price if unit_price is None or unit_price == "" else unit_price
         description = description if (description or "").strip() else fee.description
-    return billing.check_line(code=code, description=description or "", quantity=quantity, unit_price=unit_price,
-                              diagnoses=diagnoses, modifiers=modifiers)
+    diagnoses = list(diagnoses)
+    try:
+        line = billing.check_line(code=code, description=description or "", quantity=quantity,
+                                  unit_price=unit_price, diagnoses=diagnoses, modifiers=modifiers)
+        errors: dict[str, str] = {}
+    except ValidationError as exc:
+        line, errors = None, dict(exc.errors)
+    if "diagnoses" not in errors:  # the shape and the count are fine: now each code against the official list
+        try:
+            icd10.check_codes(diagnoses, field="diagnoses")
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors or line is None:
+        raise ValidationError(errors)
+    return line
 
 
 def add_line(conn: Connection, invoice_id: int, *, code: str, version: int, user, quantity: object = 1,
@@ -307,6 +383,15 @@ def remove_line(conn: Connection, line_id: int, *, version: int, user) -> None:
 # --- finalising and voiding ----------------------------------------------------------------------
 
 
+def _money_touched(cur: Connection, invoice_id: int) -> bool:
+    """Was money ever applied to, adjusted on or refunded from the invoice?"""
+    (touched,) = cur.execute(
+        "SELECT EXISTS (SELECT 1 FROM payment_applications WHERE invoice_id = $id)"
+        " OR EXISTS (SELECT 1 FROM adjustments WHERE invoice_id = $id)"
+        " OR EXISTS (SELECT 1 FROM refunds WHERE invoice_id = $id)", {"id": invoice_id}).fetchone()
+    return bool(touched)
+
+
 def finalize_invoice(conn: Connection, invoice_id: int, *, user) -> None:
     """Draft -> ``open`` (or ``paid`` at once when it charges nothing). Refused for an invoice with
     no lines, or one already finalised or void (InvoiceNotEditable)."""
@@ -342,10 +427,7 @@ def void_invoice(conn: Connection, invoice_id: int, *, reason: str, user, versio
         actor = acting(cur, user, ACTION)
         if version is not None and money.version != version + 1:
             raise StaleRecord()
-        (touched,) = cur.execute(
-            "SELECT EXISTS (SELECT 1 FROM payment_applications WHERE invoice_id = $id)"
-            " OR EXISTS (SELECT 1 FROM adjustments WHERE invoice_id = $id)"
-            " OR EXISTS (SELECT 1 FROM refunds WHERE invoice_id = $id)", {"id": invoice_id}).fetchone()
+        touched = _money_touched(cur, invoice_id)
         (in_plan,) = cur.execute(
             "SELECT EXISTS (SELECT 1 FROM payment_plan_invoices pi JOIN payment_plans p ON p.id = pi.plan_id"
             " WHERE pi.invoice_id = ? AND p.status = 'active')", [invoice_id]).fetchone()

@@ -1,5 +1,6 @@
 """Billing › Payers: the insurers (and self-pay) that patients' plans name. List them with how many
-patients use each; add one; change a name, payer ID, kind, or take one out of use."""
+patients use each; add one; change a name, payer ID, kind, what claims need (electronic payer ID,
+claim filing address, timely-filing days), or take one out of use."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ def save(form: str, *, payer_id: int | None = None, prefix: str) -> bool:
     try:
         payers.save(conn, name=state.get(f"{prefix}name", ""), payer_code=state.get(f"{prefix}code", ""),
                     kind=state.get(f"{prefix}kind"), active=bool(state.get(f"{prefix}active", True)), by=user,
-                    payer_id=payer_id)
+                    payer_id=payer_id, electronic_id=state.get(f"{prefix}eid", ""),
+                    filing_address=state.get(f"{prefix}address", ""),
+                    timely_filing_days=state.get(f"{prefix}filing_days", ""))
     except ValidationError as exc:
         forms.set_errors(form, exc.errors)
         return False
@@ -49,7 +52,8 @@ def add_payer() -> None:
     if save(ADD, prefix="new_payer_"):
         forms.flash(f"Added {md(' '.join(state['new_payer_name'].split()))}.")
         # Set, not popped: a popped key would leave the old text showing in the browser.
-        state.update(new_payer_name="", new_payer_code="", new_payer_kind=KINDS[0], new_payer_active=True)
+        state.update(new_payer_name="", new_payer_code="", new_payer_kind=KINDS[0], new_payer_active=True,
+                     new_payer_eid="", new_payer_address="", new_payer_filing_days="")
 
 
 def change_payer(payer_id: int) -> None:
@@ -61,6 +65,21 @@ def change_payer(payer_id: int) -> None:
         state["edit_payer_id"] = payer_id
 
 
+def claim_fields(form: str, prefix: str, payer: payers.Payer | None = None) -> None:
+    """What claims need from the payer, inside ``form``. (Empty for self-pay.)"""
+    st.text_input("Electronic payer ID", value=(payer.electronic_id or "") if payer else "", key=f"{prefix}eid",
+                  max_chars=20, help="The payer's ID at the clearinghouse, for electronic claims.")
+    forms.field_error(form, "electronic_id")
+    st.text_area("Claim filing address", value=(payer.filing_address or "") if payer else "", key=f"{prefix}address",
+                 max_chars=300, height=110, help="Where paper claims go, one line per address line.")
+    forms.field_error(form, "filing_address")
+    days = payer.timely_filing_days if payer else None
+    st.text_input("Timely filing (days)", value="" if days is None else str(days), key=f"{prefix}filing_days",
+                  max_chars=4, help="Days from the date of service within which a claim must be filed. "
+                                    "The claims work list warns 14 days before.")
+    forms.field_error(form, "timely_filing_days")
+
+
 st.title("Payers")
 st.caption("Insurers and self-pay, as chosen on a patient's insurance. A payer no longer in use is made "
            "inactive rather than deleted: patients' past plans still name it.")
@@ -69,9 +88,10 @@ forms.show_flashes()
 st.dataframe(
     pd.DataFrame(
         [{"name": row.payer.name, "payer_code": row.payer.payer_code or "—",
-          "kind": payers.KIND_LABELS[row.payer.kind], "active": row.payer.active, "patients": row.patients}
+          "kind": payers.KIND_LABELS[row.payer.kind], "electronic_id": row.payer.electronic_id or "—",
+          "timely_filing_days": row.payer.timely_filing_days, "active": row.payer.active, "patients": row.patients}
          for row in payers.list_all(conn)],
-        columns=["name", "payer_code", "kind", "active", "patients"],
+        columns=["name", "payer_code", "kind", "electronic_id", "timely_filing_days", "active", "patients"],
     ),
     hide_index=True,
     key="payers_table",
@@ -79,6 +99,9 @@ st.dataframe(
         "name": st.column_config.TextColumn("Name", width="medium"),
         "payer_code": "Payer ID",
         "kind": "Kind",
+        "electronic_id": st.column_config.TextColumn("Electronic ID", help="The payer's ID at the clearinghouse."),
+        "timely_filing_days": st.column_config.NumberColumn(
+            "Timely filing (days)", help="Days from the service to file a claim; empty when not known."),
         "active": st.column_config.CheckboxColumn("Active"),
         "patients": st.column_config.NumberColumn("Patients", help="Patients with an active plan naming this payer."),
     },
@@ -96,10 +119,11 @@ with add_col:
         st.text_input("Name", key="new_payer_name", max_chars=120)
         forms.field_error(ADD, "name")
         st.text_input("Payer ID", key="new_payer_code", max_chars=20,
-                      help="The ID claims are sent to (letters, digits, dashes). Empty for self-pay.")
+                      help="The clinic's short code for this payer (letters, digits, dashes).")
         forms.field_error(ADD, "payer_code")
         st.selectbox("Kind", KINDS, key="new_payer_kind", format_func=payers.KIND_LABELS.get)
         forms.field_error(ADD, "kind")
+        claim_fields(ADD, "new_payer_")
         st.session_state.setdefault("new_payer_active", True)
         st.checkbox("Active (can be chosen on a patient's insurance)", key="new_payer_active")
         st.form_submit_button("Add payer", type="primary", icon=":material/add:", on_click=add_payer)
@@ -125,6 +149,7 @@ with edit_col:
             st.selectbox("Kind", KINDS, index=KINDS.index(chosen.kind), key=f"{prefix}kind",
                          format_func=payers.KIND_LABELS.get)
             forms.field_error(EDIT, "kind")
+            claim_fields(EDIT, prefix, chosen)
             st.checkbox("Active (can be chosen on a patient's insurance)", value=chosen.active, key=f"{prefix}active")
             st.form_submit_button("Save changes", type="primary", icon=":material/save:", on_click=change_payer,
                                   args=(chosen.id,))

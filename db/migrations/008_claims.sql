@@ -37,11 +37,16 @@ CREATE TABLE claims (
         CHECK (status IN ('draft', 'submitted', 'accepted', 'denied', 'partially_paid', 'paid', 'appealed')),
     version         BIGINT NOT NULL DEFAULT 0, -- bumped first by every write to the claim
     primary_claim_id BIGINT,                    -- for a secondary claim: the primary it follows
+    -- The claim's diagnoses in pointer order (A-L), comma-separated: what its lines' pointers index.
+    diagnoses       VARCHAR,
     created_at      TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
     created_by      BIGINT,
     submitted_at    TIMESTAMPTZ,                -- the latest submission (or resubmission)
     answered_at     TIMESTAMPTZ,                -- the latest answer posted
-    note            VARCHAR
+    note            VARCHAR,
+    -- One claim per invoice and rank, ever: a denied claim is appealed or resubmitted, not made
+    -- again; a corrected invoice (void + new) gets its own claims. Never updated (see above).
+    UNIQUE (invoice_id, rank)
 );
 
 CREATE SEQUENCE claim_lines_id_seq START 1;

@@ -222,8 +222,8 @@ def test_a_void_leaves_aging_and_a_correction_copies_the_lines_into_a_new_draft(
     new = billing.get(conn, new_id)
     assert (new.status, new.replaces_id, new.visit_id, new.appointment_id) == ("draft", invoice_id, visit, None)
     assert [x.code for x in billing.lines(conn, new_id)] == ["99213", "36415"]
-    assert billing.invoice_for_appointment(conn, visit) == invoice_id
-    assert draft_for(conn, visit) == invoice_id  # completing again makes no third invoice
+    assert billing.invoice_for_appointment(conn, visit) == new_id  # the visit's live invoice is the correction
+    assert draft_for(conn, visit) == new_id  # completing again makes no third invoice
     cur = conn.cursor()
     assert billing.has_live_invoice_in(cur, visit)  # the correction is live: undoing the completion is refused
     with pytest.raises(VoidRefused):

@@ -108,3 +108,39 @@ def test_a_clerk_made_front_desk_with_the_page_still_open_adds_no_payer(signed_i
     assert not at.exception
     assert [t.value for t in at.toast] == ["Your role (Front desk) does not allow this."]
     assert query(app_env, "SELECT count(*) FROM payers WHERE name = 'Lakeside Health'") == [(0,)]
+
+
+def test_what_claims_need_is_saved_with_a_new_payer(signed_in, app_env):
+    at = open_payers(signed_in)
+    at.text_input(key="new_payer_eid").input(" 60054 ")
+    at.text_area(key="new_payer_address").input("PO Box 14079\n\n  Lexington,  KY 40512 ")
+    at.text_input(key="new_payer_filing_days").input("180")
+    at = add_payer(at, "Lakeside Health", "LKH", "commercial")
+    assert not at.exception
+    assert query(app_env, "SELECT electronic_id, filing_address, timely_filing_days FROM payers"
+                          " WHERE name = 'Lakeside Health'") == [("60054", "PO Box 14079\nLexington, KY 40512", 180)]
+    row = at.dataframe[0].value.set_index("name").loc["Lakeside Health"]
+    assert row["electronic_id"] == "60054" and row["timely_filing_days"] == 180
+
+
+def test_bad_timely_filing_days_are_refused_next_to_the_field_and_stay_as_typed(signed_in, app_env):
+    at = open_payers(signed_in, "manager")
+    target = payer_id(app_env, "Evergreen Mutual")
+    at.selectbox(key="edit_payer_id").select(target).run()
+    before = query(app_env, "SELECT timely_filing_days, electronic_id FROM payers WHERE id = ?", [target])
+    at.text_input(key=f"payer_{target}_filing_days").input("-30")
+    at.text_input(key=f"payer_{target}_eid").input("EV/1")
+    next(b for b in at.button if b.label == "Save changes").click()
+    at.run()
+    messages = [e.value for e in at.error]
+    assert "Timely filing is a whole number of days from 1 to 3650." in messages
+    assert "An electronic payer ID has letters, digits or dashes only." in messages
+    assert at.text_input(key=f"payer_{target}_filing_days").value == "-30"
+    assert query(app_env, "SELECT timely_filing_days, electronic_id FROM payers WHERE id = ?", [target]) == before
+    at.text_input(key=f"payer_{target}_filing_days").input("365")
+    at.text_input(key=f"payer_{target}_eid").input("ev-1")
+    next(b for b in at.button if b.label == "Save changes").click()
+    at.run()
+    assert not at.error
+    assert query(app_env, "SELECT timely_filing_days, electronic_id FROM payers WHERE id = ?", [target]) == [
+        (365, "EV-1")]
