@@ -5,6 +5,9 @@ on a row (check in, start, complete, no-show and its confirmation, undo with a r
 earlier or later visits) reruns that provider's part, and, when it changed a visit, the tiles and
 the waiting room (``st.rerun`` with fragment keys from the button's callback), never the whole page.
 
+At check-out (a completed visit) of a patient who owes money, the roles that take payments get a
+"Take payment" link to the Billing tab of the patient's file.
+
 A fragment rerun calls its function again with the arguments of the last full run, so the rows
 are not passed in: the full run reads the day once and hands each part its rows
 (:attr:`DayScreen.prefetched`, taken on first use); a part rerun alone reads its own again.
@@ -18,11 +21,13 @@ from datetime import date, datetime
 import streamlit as st
 
 from clinic import frontdesk, scheduling, timeutil, today_view
+from clinic.access import can_do
 from clinic.errors import ClinicError
+from clinic.money import money_text
 from clinic.scheduling import STATUS_COLOURS, STATUS_LABELS, Rules
 from components.kpi import Tile, tiles
 from components.text import md
-from db import Connection, appointments, users
+from db import Connection, appointments, ar_reports, users
 
 PATIENTS_PAGE = "pages/patients.py"  # its url_path is its file stem, as app.py registers every page
 SUMMARY_KEY = "today_summary"
@@ -181,12 +186,13 @@ def _provider_part(screen: DayScreen, provider_id: int, name: str) -> None:
             st.caption("Every visit is finished." if rows else "No visit matches the name typed.")
         drawn = set()
         now_marked = not screen.is_today
+        owed = _owed_at_check_out(screen, part.shown)
         for row in part.shown:
             if not now_marked and row.start_at > now:
                 if drawn:  # between the visits already due and those still to come
                     st.caption(f":red[— now {screen.local(now)} —]")
                 now_marked = True
-            _row(screen, row, now, actionable, provider_id)
+            _row(screen, row, now, actionable, provider_id, owed.get(row.patient_id))
             drawn.add(row.id)
         if part.later or (provider_id in ss.get(LATER_KEY, ()) and not screen.query):
             unfolded = provider_id in ss.get(LATER_KEY, ())
@@ -223,7 +229,14 @@ def _status_badges(screen: DayScreen, row, now: datetime) -> str:
     return " ".join(badges) + (f" :gray[{' · '.join(arrival)}]" if arrival else "")
 
 
-def _row(screen: DayScreen, row, now: datetime, actionable: bool, provider_id: int) -> None:
+def _owed_at_check_out(screen: DayScreen, rows: list) -> dict:
+    """What each patient checked out (visit completed) owes, for the roles that take payments."""
+    if screen.patients_page is None or not can_do(screen.user.role, "billing.payment"):
+        return {}
+    return ar_reports.balances_for(screen.conn, [r.patient_id for r in rows if r.status == "completed"])
+
+
+def _row(screen: DayScreen, row, now: datetime, actionable: bool, provider_id: int, owes=None) -> None:
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"today_row_{row.id}"):
         st.markdown(f"**{screen.local(row.start_at)}**  \n:gray[{screen.local(row.end_at)}]", width=52)
         if screen.patients_page is not None:
@@ -233,6 +246,10 @@ def _row(screen: DayScreen, row, now: datetime, actionable: bool, provider_id: i
             st.markdown(f"{md(row.patient)}  \n:gray[MRN {md(row.mrn)}]", width=240)
         reason = f" · :gray[{md(row.reason)}]" if row.reason else ""
         st.markdown(f"{md(row.visit_type)}{reason}  \n{_status_badges(screen, row, now)}", width="stretch")
+        if owes and row.status == "completed":
+            st.page_link(screen.patients_page, label=f"Take payment · {md(money_text(owes))}",
+                         icon=":material/payments:", query_params={"patient": str(row.patient_id), "tab": "billing"},
+                         help="The patient owes this on finalised invoices: the Billing tab of their file.")
         if actionable:
             _actions(screen, row, now, provider_id)
     error = ss.get(ERRORS_KEY, {}).pop(row.id, None)

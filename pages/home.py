@@ -1,5 +1,6 @@
 """Home: what matters today for the signed-in role, counted from the database. A clinician linked
-to a provider sees their own patients' numbers; everyone else the clinic's."""
+to a provider sees their own patients' numbers; everyone else the clinic's. The billing office
+(billing, manager, admin) also sees unpaid invoices and claims awaiting an insurer's answer."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import streamlit as st
 
 from clinic import analytics, greeting, timeutil
 from clinic.scheduling import STATUS_LABELS
-from clinic.access import ROLE_LABELS
+from clinic.access import ROLE_LABELS, can_open
+from clinic.money import money_text
 from components.db_session import get_conn
 from components.frame import require
 from components.kpi import Tile, percent, tiles
 from components.text import md
-from db import appointments, availability, messages, patients, providers, settings, users
+from db import appointments, ar_reports, availability, messages, patients, providers, settings, users
 
 user = require("home")
 conn = get_conn()
@@ -57,6 +59,16 @@ if user.role in ("manager", "admin"):
 if user.role == "admin":
     follow_up += [Tile("Active patients", patients.count_active(conn)), Tile("Active users", users.count_active(conn))]
 tiles(follow_up, columns=4)
+
+if can_open(user.role, "ar_aging"):  # the billing office: billing, manager, admin
+    unpaid_count, unpaid_total = ar_reports.unpaid_invoices_summary(conn)
+    awaiting_count, awaiting_total = ar_reports.claims_awaiting_summary(conn)
+    tiles([
+        Tile("Unpaid invoices", unpaid_count, "Finalised invoices that still owe something (open or partly paid)."),
+        Tile("Owed on them", money_text(unpaid_total), "What those invoices still owe, insurance and patients."),
+        Tile("Claims awaiting an answer", awaiting_count, "Sent to the insurer (submitted, accepted or appealed)."),
+        Tile("Billed on those claims", money_text(awaiting_total)),
+    ], columns=4)
 
 closed = availability.closures_between(conn, today, today).get(today)
 if closed:

@@ -1,5 +1,6 @@
 """Inbox: open calls and messages for me or my role, overdue first. Mark one done (with a note)
-or park it as waiting; log a new call or message and see who it will go to."""
+or park it as waiting; log a new call or message and see who it will go to. The roles that take
+payments also see the payment plans with overdue instalments, to call those patients."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import streamlit as st
 from clinic import followup, timeutil
 from clinic.access import ROLE_LABELS, ROLES, can_do
 from clinic.errors import ClinicError, ValidationError
+from clinic.money import money_text
 from components import forms, nav
 from components.db_session import get_conn
 from components.frame import require
 from components.kpi import Tile, tiles
 from components.text import md
-from db import messages, patients, settings, users
+from db import ar_reports, messages, patients, settings, users
 from db.messages import InboxItem
 
 user = require("inbox")
@@ -163,10 +165,30 @@ def item_card(item: InboxItem) -> None:
                               help="Park it: waiting for the patient, a pharmacy, another office…")
 
 
+def plan_calls() -> None:
+    """Patients whose payment plan has an instalment past due: who to call, and about how much."""
+    calls = ar_reports.overdue_instalment_calls(conn, as_of=today)
+    if not calls:
+        return
+    with st.expander(f"Payment plans overdue: {len(calls)} to call", expanded=True, icon=":material/call:"):
+        for call in calls:
+            with st.container(horizontal=True, vertical_alignment="center", gap="small",
+                              key=f"inbox_plan_{call.plan_id}"):
+                phone = md(call.phone) if call.phone else ":gray[no phone on file]"
+                late = f"{call.instalments} instalment{'s' if call.instalments != 1 else ''}"
+                st.markdown(f"**{md(call.patient)}** · {phone}  \n:red[{md(money_text(call.overdue))} overdue] "
+                            f"({late}, since {call.first_due:%m/%d/%Y})", width="stretch")
+                st.page_link("pages/patients.py", label="Billing tab", icon=":material/payments:",
+                             query_params={"patient": str(call.patient_id), "tab": "billing"},
+                             help=f"MRN {call.mrn}: the plan and the payment form, in the patient's file")
+
+
 inbox_tab, log_tab = st.tabs(["Open items", "Log a call or message"], key="inbox_tab")
 
 with inbox_tab:
     forms.form_error(ITEMS)
+    if can_do(user.role, "billing.payment"):
+        plan_calls()
     if not open_items:
         st.info("Nothing open for you. Well done.", icon=":material/inbox:")
     for item in open_items:

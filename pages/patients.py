@@ -1,12 +1,13 @@
 """Patients: find a patient and open their file. The header says who they are and what to watch
 out for (allergies, next appointment, no-shows, insurance); tabs hold their appointments,
-documents, messages and calls, visit notes (clinicians and the manager only) and intake history.
-The manager and the admin can merge a duplicate record into the open one.
+documents, messages and calls, visit notes (clinicians and the manager only), billing (the roles
+that handle money: front desk, billing, manager, admin) and intake history. The manager and the
+admin can merge a duplicate record into the open one.
 
 Other pages open a file with components.nav.open_patient(id); the file's address is
 ``/patients?patient=<id>`` (kept in step with the open file, so a refresh or a bookmark reopens
-it; an id that is not a patient's, or a merged record, gets a clear message). Billing does not
-exist yet, so the header shows no balance rather than a made-up one.
+it; an id that is not a patient's, or a merged record, gets a clear message). ``&tab=billing``
+opens it on the Billing tab (Today's "Take payment" link).
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ ctx = pf.FileContext(conn=conn, user=user, patient=record, tz=tz, region=config[
                      today=timeutil.today(tz))
 pf.record_opening(ctx)
 
-action = pf.header(ctx, may_edit=can_do(user.role, "patients.edit"))
+# Money is for the roles that take payments (clinicians see no balances: not needed for care).
+may_see_money = can_do(user.role, "billing.payment")
+action = pf.header(ctx, may_edit=can_do(user.role, "patients.edit"), may_see_money=may_see_money)
 if action == "edit":
     nav.edit_intake(ctx.id)
 elif action == "close":
@@ -97,10 +100,15 @@ elif action == "close":
     st.rerun()
 
 may_read_notes = can_do(user.role, "notes.read")
-labels = ["Appointments", "Documents", "Messages and calls", *(["Notes"] if may_read_notes else []), "Intake history"]
-tabs = dict(zip(labels, st.tabs(labels, key="patient_file_tabs")))
+labels = ["Appointments", *(["Billing"] if may_see_money else []), "Documents", "Messages and calls",
+          *(["Notes"] if may_read_notes else []), "Intake history"]
+opening = "Billing" if may_see_money and st.query_params.get("tab") == "billing" else None
+tabs = dict(zip(labels, st.tabs(labels, key="patient_file_tabs", default=opening)))
 with tabs["Appointments"]:
     pf.appointments_tab(ctx)
+if may_see_money:
+    with tabs["Billing"]:
+        pf.billing_tab(conn, user, ctx.id)
 with tabs["Documents"]:
     pf.documents_tab(ctx, may_upload=can_do(user.role, "documents.upload"))
 with tabs["Messages and calls"]:

@@ -1,5 +1,5 @@
-"""The patient file, one module per section: header, appointments, documents, messages and
-calls, visit notes, intake history and merging a duplicate (plus ``context``, what they share).
+"""The patient file, one module per section: header, appointments, billing, documents, messages
+and calls, visit notes, intake history and merging a duplicate (plus ``context``, what they share).
 pages/patients.py puts them together.
 
 Things that matter in every section:
@@ -13,6 +13,7 @@ Things that matter in every section:
 """
 
 from components.patient_file.appointments import appointments_tab
+from components.patient_file.billing import billing_tab
 from components.patient_file.context import FileContext, forget_opening, record_opening
 from components.patient_file.documents import documents_tab
 from components.patient_file.header import header
@@ -21,5 +22,5 @@ from components.patient_file.merge import merge_section
 from components.patient_file.messages import messages_tab
 from components.patient_file.notes import notes_tab
 
-__all__ = ["FileContext", "appointments_tab", "documents_tab", "forget_opening", "header", "history_tab",
+__all__ = ["FileContext", "appointments_tab", "billing_tab", "documents_tab", "forget_opening", "header", "history_tab",
            "merge_section", "messages_tab", "notes_tab", "record_opening"]

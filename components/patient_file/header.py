@@ -1,15 +1,16 @@
 """The patient file's header: who this is (name, age, MRN, phones, language), the allergy alert,
-and four tiles: next appointment, last visit, no-shows and insurance. Offers "Edit intake" and
-"Close file"."""
+and tiles: next appointment, last visit, no-shows, insurance and, for the roles that handle money,
+the balance due (with any credit). Offers "Edit intake" and "Close file"."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from clinic import intake
+from clinic.money import money_text
 from components.patient_file.context import FileContext, lines, local
 from components.text import md
-from db import patients
+from db import billing, patients
 from db.patients import InsurancePlan
 from db.payers import KIND_LABELS
 
@@ -33,9 +34,9 @@ def _tile(label: str, value: str, detail: str = "") -> None:
             st.caption(detail)
 
 
-def header(ctx: FileContext, *, may_edit: bool) -> str | None:
-    """Who this is, what to watch out for, and where they stand. Returns the action clicked:
-    ``"edit"``, ``"close"`` or None."""
+def header(ctx: FileContext, *, may_edit: bool, may_see_money: bool = False) -> str | None:
+    """Who this is, what to watch out for, and where they stand (with ``may_see_money``, what
+    they owe). Returns the action clicked: ``"edit"``, ``"close"`` or None."""
     p = ctx.patient
     summary = patients.summary(ctx.conn, ctx.id)
     clicked = None
@@ -72,7 +73,8 @@ def header(ctx: FileContext, *, may_edit: bool) -> str | None:
     else:
         st.caption(":material/info: No allergies recorded at intake.")
 
-    next_col, last_col, noshow_col, insurance_col = st.columns([1.2, 1, 0.8, 1.6])
+    widths = [1.2, 1, 0.8, 1.6] + ([1] if may_see_money else [])
+    next_col, last_col, noshow_col, insurance_col, *money_col = st.columns(widths)
     with next_col:
         if summary.next_appointment is None:
             _tile("Next appointment", ":gray[None booked]")
@@ -94,4 +96,10 @@ def header(ctx: FileContext, *, may_edit: bool) -> str | None:
         else:
             primary, *others = p.insurance
             _tile("Insurance", plan_text(primary), "  \n".join(f"Secondary: {plan_text(plan)}" for plan in others))
+    if money_col:
+        with money_col[0]:
+            due = billing.patient_balance(ctx.conn, ctx.id)
+            credit = billing.patient_credit(ctx.conn, ctx.id)
+            value = f":red[**{md(money_text(due))}**]" if due > 0 else f"**{md(money_text(due))}**"
+            _tile("Balance due", value, f"credit {md(money_text(credit))}" if credit > 0 else "")
     return clicked

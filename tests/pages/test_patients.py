@@ -491,12 +491,16 @@ def test_an_account_deactivated_while_the_file_is_open_cannot_log_anything(signe
 # --- visit notes ---------------------------------------------------------------------------------
 
 
-def test_the_front_desk_and_billing_see_no_notes_tab(signed_in, app_env):
+def test_the_front_desk_and_billing_see_no_notes_tab_and_the_clinician_no_billing_tab(signed_in, app_env):
     pid = patient_id(app_env)
     for role in ("front_desk", "billing"):
         at = open_patients(signed_in, role, patient=pid)
-        assert [t.label for t in at.tabs] == ["Appointments", "Documents", "Messages and calls", "Intake history"]
+        assert [t.label for t in at.tabs] == ["Appointments", "Billing", "Documents", "Messages and calls",
+                                              "Intake history"]
         assert not any("Seen for" in m.value for m in at.markdown)
+    at = open_patients(signed_in, "clinician", patient=pid)
+    assert "Billing" not in [t.label for t in at.tabs]
+    assert "Notes" in [t.label for t in at.tabs]
 
 
 def test_the_manager_reads_notes_but_cannot_write_them(signed_in, app_env):
