@@ -9,6 +9,9 @@ says how big each scale is and who the demo users are; :mod:`demo.schedule` buil
 working hours, visit types and the packed appointment grid; :mod:`demo.people` gives every slot a
 patient and builds their demographics; :mod:`demo.outcomes` decides what happened to each visit
 (booked when, cancelled, no-show, completed) and its status events; :mod:`demo.records` adds
-payers, insurance, intake answers, documents, messages, notes and the waitlist;
+payers, insurance, intake answers, documents, messages, notes and the waitlist; :mod:`demo.fees`
+holds the fee schedule (HCPCS Level II slice in ``demo/data``, practice codes) and what each visit
+type bills; :mod:`demo.billing` invoices the completed visits, with claims, answers, payments,
+adjustments and plans;
 :mod:`demo.frames` holds the shared mechanics (clinic-local seconds to UTC, id blocks).
 """

@@ -19,13 +19,17 @@ from db import Connection, run_with_frame
 from demo.practice import CLINIC_NAME
 from demo.schedule import ANNUAL, FOLLOW_UP, Provider
 
-PAYERS = (  # name, payer ID, kind — synthetic names
-    ("Medicare", "MCARE", "medicare"),
-    ("New York Medicaid", "NYMCD", "medicaid"),
-    ("Blue Harbor Health", "BHH01", "commercial"),
-    ("Evergreen Mutual", "EVM22", "commercial"),
-    ("Summit Care Plans", "SCP07", "commercial"),
-    ("Self-pay", None, "self_pay"),
+PAYERS = (  # name, payer ID, kind, electronic ID, claim filing address, timely-filing days — all synthetic
+    ("Medicare", "MCARE", "medicare", "91301", "Medicare Part B Claims\nPO Box 1001\nAlbany, NY 12201", 365),
+    ("New York Medicaid", "NYMCD", "medicaid", "91302", "Medicaid Claims Processing\nPO Box 1002\nAlbany, NY 12201",
+     90),
+    ("Blue Harbor Health", "BHH01", "commercial", "91303", "Blue Harbor Health Claims\nPO Box 1003\nNew York, NY 10001",
+     180),
+    ("Evergreen Mutual", "EVM22", "commercial", "91304", "Evergreen Mutual Claims\nPO Box 1004\nSyracuse, NY 13201",
+     90),
+    ("Summit Care Plans", "SCP07", "commercial", "91305", "Summit Care Plans Claims\nPO Box 1005\nBuffalo, NY 14201",
+     120),
+    ("Self-pay", None, "self_pay", None, None, None),
 )
 CITIES = (("New York", "NY", "100"), ("Brooklyn", "NY", "112"), ("Yonkers", "NY", "107"), ("Albany", "NY", "122"),
           ("White Plains", "NY", "106"), ("Hoboken", "NJ", "070"))
@@ -73,9 +77,10 @@ def seed_patient_records(cur: Connection, rng: np.random.Generator, *, patient_i
 
 def _payers(cur: Connection) -> dict[str, int]:
     ids = {}
-    for name, code, kind in PAYERS:
-        (pid,) = cur.execute("INSERT INTO payers (name, payer_code, kind) VALUES (?, ?, ?) RETURNING id",
-                             [name, code, kind]).fetchone()
+    for name, code, kind, electronic_id, address, filing_days in PAYERS:
+        (pid,) = cur.execute("INSERT INTO payers (name, payer_code, kind, electronic_id, filing_address,"
+                             " timely_filing_days) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                             [name, code, kind, electronic_id, address, filing_days]).fetchone()
         ids[kind if kind in ("medicare", "medicaid", "self_pay") else name] = pid
     return ids
 
@@ -115,7 +120,7 @@ def _insurance(cur: Connection, rng: np.random.Generator, ids: np.ndarray, birth
                payer_ids: dict[str, int], today: dt.date) -> int:
     n = len(ids)
     age = (np.datetime64(today, "D") - birth_dates.astype("datetime64[D]")).astype(np.int64) // 365
-    commercial = [payer_ids[name] for name, _, kind in PAYERS if kind == "commercial"]
+    commercial = [payer_ids[name] for name, _, kind, *_rest in PAYERS if kind == "commercial"]
     roll = rng.random(n)
     payer = np.where(age >= 65, payer_ids["medicare"],
                      np.where(roll < 0.15, payer_ids["medicaid"],

@@ -21,13 +21,15 @@ from demo.frames import DAY_S, day_number
 from demo.names import FEMALE_NAMES, LAST_NAMES, MALE_NAMES
 from demo.practice import COUNTRY, SUBDIVISION, Scale
 
-# (name, duration_min, colour, new_patients_only, buffer_after_min, default_fee_code)
+# (name, duration_min, colour, new_patients_only, buffer_after_min, default_fee_code). The codes
+# are practice-defined or HCPCS Level II (no CPT: its descriptions are licensed); the fee schedule
+# and each type's further default lines are in demo/fees.py.
 VISIT_TYPES: Final = (
-    ("New patient", 30, "#0ea5e9", True, 0, "99203"),
-    ("Follow-up", 15, "#22c55e", False, 0, "99213"),
-    ("Annual physical", 40, "#a855f7", False, 0, "99396"),
-    ("Vaccination", 10, "#f59e0b", False, 0, "90471"),
-    ("Procedure", 45, "#ef4444", False, 15, "17110"),
+    ("New patient", 30, "#0ea5e9", True, 0, "OVNEW"),
+    ("Follow-up", 15, "#22c55e", False, 0, "OVEST"),
+    ("Annual physical", 40, "#a855f7", False, 0, "PHYS"),
+    ("Vaccination", 10, "#f59e0b", False, 0, "G0008"),
+    ("Procedure", 45, "#ef4444", False, 15, "MINPROC"),
 )
 NEW, FOLLOW_UP, ANNUAL, VACCINATION, PROCEDURE = range(5)
 

@@ -32,6 +32,8 @@ import pandas as pd
 from clinic import timeutil
 from clinic.errors import ClinicError
 from db import Connection, audit, read_one, run_with_frame, settings, transaction, users
+from demo.billing import seed_billing
+from demo.fees import fee_schedule, insert_fee_schedule, set_visit_type_lines
 from demo.frames import DAY_S, day_number, local_seconds, to_utc
 from demo.outcomes import INSERT_APPOINTMENTS, INSERT_EVENTS, appointment_frames, finish_appointments
 from demo.people import INSERT_PATIENTS, generate_patients, patient_frame
@@ -102,6 +104,11 @@ def seed(
             birth_dates=pd.to_datetime(patients_rows["date_of_birth"]).to_numpy(), today=today,
             now=_instant(now_s, timezone), user_ids=user_ids, files=plan.documents,
         )
+        fees = fee_schedule(today - dt.timedelta(days=plan.history_days), today)
+        fee_rows = insert_fee_schedule(cur, fees)
+        set_visit_type_lines(cur, type_ids)
+        billed = seed_billing(cur, rng, appts=appts, appt_frame=appt_frame, patients_rows=patients_rows, fees=fees,
+                              today=today, now_s=now_s, tz=timezone, user_ids=user_ids)
         audit.record(cur, "seed", "seed.run", detail={"scale": scale, "seed": seed})
 
     counts = {
@@ -113,6 +120,8 @@ def seed(
         "appointment_events": len(event_frame),
         "waitlist": waiting,
         **records,
+        "fee_schedule": fee_rows,
+        **billed,
     }
     log.info("seeded %s (seed %d): %s", scale, seed, counts)
     return counts

@@ -132,11 +132,11 @@ def test_reference_data_settings_and_the_audit_row(small):
     types = db.read(small, "SELECT name, duration_min, new_patients_only, buffer_after_min, default_fee_code, colour"
                            " FROM visit_types ORDER BY id")
     assert [t[:5] for t in types] == [
-        ("New patient", 30, True, 0, "99203"),
-        ("Follow-up", 15, False, 0, "99213"),
-        ("Annual physical", 40, False, 0, "99396"),
-        ("Vaccination", 10, False, 0, "90471"),
-        ("Procedure", 45, False, 15, "17110"),
+        ("New patient", 30, True, 0, "OVNEW"),
+        ("Follow-up", 15, False, 0, "OVEST"),
+        ("Annual physical", 40, False, 0, "PHYS"),
+        ("Vaccination", 10, False, 0, "G0008"),
+        ("Procedure", 45, False, 15, "MINPROC"),
     ]
     assert len({t[5] for t in types}) == 5
     providers = db.read(small, "SELECT kind, colour FROM providers ORDER BY id")
