@@ -93,6 +93,42 @@ def run(conn: db.Connection, repeat: int) -> dict[str, dict[str, float]]:
     if samples:
         median = statistics.median(samples)
         results["book one appointment"] = {"median_ms": median * 1000, "ratio": median / baseline}
+    results.update(billing_cases(conn, repeat, baseline, today))
+    return results
+
+
+def billing_cases(conn: db.Connection, repeat: int, baseline: float, today) -> dict[str, dict[str, float]]:
+    """The billing clerk's waits: the ledger of the last 30 days (rows and totals) and of every
+    owing invoice, and one patient payment posted (each on a different owing invoice)."""
+    from decimal import Decimal
+
+    from db import billing, invoice_ledger, users
+
+    month = {"start": today - timedelta(days=30), "end": today}
+    owing = ("open", "partially_paid")
+    cases: dict[str, Callable[[], object]] = {
+        "invoice ledger, last 30 days (rows)": lambda: invoice_ledger.ledger(conn, **month),
+        "invoice ledger, last 30 days (totals)": lambda: invoice_ledger.ledger_totals(conn, **month),
+        "invoice ledger, every owing invoice (rows)": lambda: invoice_ledger.ledger(conn, status=owing),
+        "A/R aging": lambda: billing.ar_aging(conn, as_of=today),
+    }
+    results = {}
+    for name, fn in cases.items():
+        median = measure(fn, repeat)
+        results[name] = {"median_ms": median * 1000, "ratio": median / baseline}
+
+    clerk = users.find_by_username(conn, "billing")
+    invoices = [r[0] for r in db.read(
+        conn, "SELECT invoice_id FROM invoice_balances WHERE status IN ('open', 'partially_paid') AND balance >= 1 "
+              "ORDER BY invoice_id LIMIT ?", [repeat + 1])]
+    samples = []
+    for invoice_id in invoices:
+        t0 = time.perf_counter()
+        billing.post_patient_payment(conn, invoice_id=invoice_id, amount=Decimal("1.00"), method="card", user=clerk)
+        samples.append(time.perf_counter() - t0)
+    if samples:
+        median = statistics.median(samples[1:] or samples)  # the first one warms the caches
+        results["post one patient payment"] = {"median_ms": median * 1000, "ratio": median / baseline}
     return results
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import datetime as dt
 from datetime import date
 
@@ -323,13 +322,11 @@ def test_some_patients_no_show_again_and_again(demo):
 # --- the large scale -------------------------------------------------------------------------
 
 
-def test_the_large_scale_seeds_a_million_appointments_quickly_and_without_overlaps(tmp_path):
+def test_the_large_scale_seeds_a_million_appointments_without_overlaps(tmp_path):
     conn = db.connect(tmp_path / "large.duckdb")
     try:
-        started = time.perf_counter()
+        # How long it takes is measured by `make bench` ("seed large"), not asserted here.
         counts = seeder.seed(conn, scale="large", seed=1, timezone=TZ, today=TODAY)
-        elapsed = time.perf_counter() - started
-        assert elapsed < 120, f"large seed took {elapsed:.0f} s"
         assert counts["providers"] == 40 and counts["patients"] == 150_000
         assert 900_000 <= counts["appointments"] <= 1_100_000
         assert db.read_one(conn, "SELECT count(*) FROM appointments")[0] == counts["appointments"]

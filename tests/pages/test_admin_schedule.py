@@ -67,7 +67,7 @@ def soon() -> date:
 def test_the_providers_table_shows_every_provider_with_kind_and_linked_login(signed_in):
     at = open_schedule(signed_in)
     assert [t.label for t in at.tabs] == ["Providers", "Weekly hours", "Time off", "Closures and holidays",
-                                          "Visit types", "Booking rules"]
+                                          "Visit types", "Booking rules", "Clinic details"]
     shown = table(at, "login")
     okafor = shown[shown["name"] == "Dr. Amara Okafor"].iloc[0]
     assert (okafor["kind"], okafor["login"]) == ("Physician", "doctor")
