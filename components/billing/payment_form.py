@@ -24,29 +24,37 @@ def _done_key(key: str) -> str:
     return f"{key}_done"
 
 
-def _post(conn: Connection, user, invoice_id: int, key: str) -> None:
+def _post(conn: Connection, user, invoice_id: int | None, patient_id: int | None, key: str) -> None:
     ss = st.session_state
     forms.clear_errors(key)
     ss.pop(_done_key(key), None)
+    typed = {"amount": ss.get(f"{key}_amount", ""), "method": ss.get(f"{key}_method") or "",
+             "reference": ss.get(f"{key}_reference", ""), "user": user}
     try:
-        payment_id = billing.post_patient_payment(
-            conn, invoice_id=invoice_id, amount=ss.get(f"{key}_amount", ""), method=ss.get(f"{key}_method") or "",
-            reference=ss.get(f"{key}_reference", ""), user=user)
+        if invoice_id is None:
+            payment_id = billing.post_payment_on_account(conn, patient_id=patient_id, **typed)
+        else:
+            payment_id = billing.post_patient_payment(conn, invoice_id=invoice_id, **typed)
     except ClinicError as exc:
         # Keep what was typed (the widgets keep their keys); only say what is wrong, where.
         forms.set_errors(key, {exc.field if exc.field in FIELDS else "": str(exc)})
         return
     payment = billing.get_payment(conn, payment_id)
-    message = f"Payment of {dollars(payment.amount)} posted on invoice {invoice_id}"
-    if payment.unapplied > 0:
-        message += f"; {dollars(payment.unapplied)} more than was due went on the patient's credit"
+    if invoice_id is None:
+        message = (f"Payment of {dollars(payment.amount)} posted on account: it is the patient's credit until "
+                   "applied to an invoice")
+    else:
+        message = f"Payment of {dollars(payment.amount)} posted on invoice {invoice_id}"
+        if payment.unapplied > 0:
+            message += f"; {dollars(payment.unapplied)} more than was due went on the patient's credit"
     ss[_done_key(key)] = message + "."
     ss[f"{key}_amount"] = ""
     ss[f"{key}_reference"] = ""
 
 
-def payment_form(conn: Connection, user, *, invoice_id: int, key: str) -> None:
-    """Draw the form for a patient's payment on ``invoice_id``. ``key`` prefixes every widget key
+def payment_form(conn: Connection, user, *, invoice_id: int | None, key: str, patient_id: int | None = None) -> None:
+    """Draw the form for a patient's payment on ``invoice_id``, or, when it is None, on account of
+    ``patient_id`` (kept as credit: a copay before the invoice is ready). ``key`` prefixes every widget key
     (``{key}_amount``, ``{key}_method``, ``{key}_reference``, ``{key}_post``) and names the form's
     errors (``components.forms``), so several forms can live on one page."""
     amount_col, method_col, ref_col = st.columns([1, 1, 1.4])
@@ -62,10 +70,10 @@ def payment_form(conn: Connection, user, *, invoice_id: int, key: str) -> None:
                       max_chars=100)
         forms.field_error(key, "reference")
     st.button("Post payment", key=f"{key}_post", type="primary", icon=":material/payments:",
-              on_click=_post, args=(conn, user, invoice_id, key))
+              on_click=_post, args=(conn, user, invoice_id, patient_id, key))
     forms.form_error(key)
     done = st.session_state.pop(_done_key(key), None)
     if done:
         st.success(done, icon=":material/check_circle:")
-    else:
+    elif invoice_id is not None:
         st.caption("More than the invoice owes goes on the patient's credit.")

@@ -16,7 +16,6 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
-from clinic import billing as rules
 from clinic import payment_plans, timeutil
 from clinic.access import can_do
 from clinic.errors import ClinicError
@@ -32,7 +31,7 @@ from db.users import User
 
 WHERE = "billing"  # notices shown in this tab
 # The payment form's key: components.billing.payment_form's widgets are pf_pay_amount, _method,
-# _reference, _post; the payment on account below uses the same ones (one form, two targets).
+# _reference, _post; it posts on account too (invoice None: one form, two targets).
 PAY_FORM, CREDIT_FORM, PLAN_FORM = "pf_pay", "pf_billing_credit", "pf_billing_plan"
 ON_ACCOUNT = 0  # the "pay toward" choice for a payment not tied to an invoice
 
@@ -54,22 +53,6 @@ def _owes_caption(o: ar_reports.OwedInvoice) -> None:
 
 
 # --- actions (button callbacks) ------------------------------------------------------------------
-
-
-def _post_on_account(conn: Connection, user: User, patient_id: int) -> None:
-    """A payment not tied to an invoice (a copay at check-out before the invoice is finalised)."""
-    ss = st.session_state
-    forms.clear_errors(PAY_FORM)
-    amount = ss.get(f"{PAY_FORM}_amount", "")
-    try:
-        billing.post_payment_on_account(conn, patient_id=patient_id, amount=amount, method=ss.get(f"{PAY_FORM}_method"),
-                                        user=user, reference=ss.get(f"{PAY_FORM}_reference", ""))
-    except ClinicError as exc:
-        report(PAY_FORM, exc, "amount")
-        return
-    ss[f"{PAY_FORM}_amount"], ss[f"{PAY_FORM}_reference"] = "", ""
-    notice(WHERE, f"Payment of {money_text(rules.parse_amount(amount))} posted on account: it is the patient's "
-                  "credit until applied to an invoice.")
 
 
 def _apply_credit(conn: Connection, user: User) -> None:
@@ -131,22 +114,8 @@ def _payment(conn: Connection, user: User, patient_id: int, ledger: ar_reports.P
         if i == ON_ACCOUNT else _invoice_label(owed[i]))
     if invoice_id != ON_ACCOUNT:
         _owes_caption(owed[invoice_id])
-        payment_form(conn, user, invoice_id=invoice_id, key=PAY_FORM)
-        return
-    amount_col, method_col, ref_col = st.columns([1, 1, 1.4])
-    with amount_col:
-        st.text_input("Amount", key=f"{PAY_FORM}_amount", placeholder="e.g. 25.00", max_chars=14)
-        forms.field_error(PAY_FORM, "amount")
-    with method_col:
-        st.selectbox("Method", list(rules.PAYMENT_METHODS), key=f"{PAY_FORM}_method",
-                     format_func=rules.PAYMENT_METHOD_LABELS.get)
-        forms.field_error(PAY_FORM, "method")
-    with ref_col:
-        st.text_input("Reference", key=f"{PAY_FORM}_reference", placeholder="Check number, card slip… (optional)",
-                      max_chars=100)
-    st.button("Post payment", key=f"{PAY_FORM}_post", type="primary", icon=":material/payments:",
-              on_click=_post_on_account, args=(conn, user, patient_id))
-    forms.form_error(PAY_FORM)
+    payment_form(conn, user, invoice_id=None if invoice_id == ON_ACCOUNT else invoice_id, patient_id=patient_id,
+                 key=PAY_FORM)
 
 
 def _credit(conn: Connection, user: User, ledger: ar_reports.PatientLedger) -> None:

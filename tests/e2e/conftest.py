@@ -175,20 +175,26 @@ new MutationObserver((changes) => {
 }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
 """
 
-# True once the app is idle (script not running, no skeletons) for enough animation frames in a row:
-# a few frames when a run has happened since the last wait, more when none has yet (the server may
-# not have started the rerun a click asked for).
-_SETTLED_JS = """([seen, doc, quick, patient]) => {
+# True once the app has been idle (script not running, no skeletons) long enough since this wait
+# began: a moment when a run has happened since the last wait, longer when none has yet (the
+# server may not have started the rerun a click asked for). Polled every few milliseconds, not on
+# every animation frame: polling on frames keeps headless chromium drawing 60 frames a second,
+# about a sixth of the browser tests' CPU.
+_SETTLED_JS = """([seen, doc, quick, patient, wait]) => {
+  if (window.__cdWait !== wait) { window.__cdWait = wait; window.__cdIdleSince = null; }  // a new wait
   const app = document.querySelector('[data-testid="stApp"]');
   const idle = app && app.getAttribute('data-test-script-state') === 'notRunning'
     && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
-  window.__cdIdleFrames = idle ? (window.__cdIdleFrames || 0) + 1 : 0;
+  const now = performance.now();
+  if (!idle) { window.__cdIdleSince = null; return false; }
+  if (window.__cdIdleSince == null) window.__cdIdleSince = now;
   const base = window.__cdDoc === doc ? seen : 0;  // a new document counts its runs from zero
   const ran = (window.__cdRuns || 0) > base;
-  return window.__cdIdleFrames >= (ran ? quick : patient);
+  return now - window.__cdIdleSince >= (ran ? quick : patient);
 }"""
-_QUICK_FRAMES = 5  # a run was seen: a moment of calm is enough
-_PATIENT_FRAMES = 90  # none seen yet: give the server about a second and a half to start one
+_QUICK_MS = 100  # a run was seen: a moment of calm is enough
+_PATIENT_MS = 1500  # none seen yet: give the server a second and a half to start one
+_POLL_MS = 25
 
 
 class AppPage:
@@ -201,7 +207,7 @@ class AppPage:
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
         page.on("requestfailed", lambda r: self.console_errors.append(f"request failed: {r.url} {r.failure}"))
-        self._runs_seen, self._document = 0, None
+        self._runs_seen, self._document, self._waits = 0, None, 0
         page.add_init_script(_COUNT_RUNS_JS)
 
     def wait_idle(self, timeout: float = 30_000) -> None:
@@ -209,12 +215,13 @@ class AppPage:
 
         A click reaches the server a moment after it happens, so "not running" right after it may
         be the state from before. The page counts the app's runs (an init script); this waits
-        until a run newer than the last wait has finished and the app has stayed calm a few
-        frames, or, when no new run comes, until it has stayed calm for about a second and a half.
+        until a run newer than the last wait has finished and the app has stayed calm a tenth of a
+        second, or, when no new run comes, until it has stayed calm for a second and a half.
         """
+        self._waits += 1
         self.page.wait_for_function(
-            _SETTLED_JS, arg=[self._runs_seen, self._document, _QUICK_FRAMES, _PATIENT_FRAMES],
-            polling="raf", timeout=timeout)
+            _SETTLED_JS, arg=[self._runs_seen, self._document, _QUICK_MS, _PATIENT_MS, self._waits],
+            polling=_POLL_MS, timeout=timeout)
         self._runs_seen, self._document = self.page.evaluate("[window.__cdRuns || 0, window.__cdDoc]")
 
     def open(self) -> "AppPage":
