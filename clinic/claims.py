@@ -326,8 +326,22 @@ def filing_days_left(service_date: date, timely_filing_days: int | None, as_of: 
 
 
 def near_filing_limit(status: str, days_left: int | None) -> bool:
-    """Not yet with the insurer (draft, or denied and to be sent again) and 14 days or fewer left."""
-    return status in ("draft", "denied") and days_left is not None and days_left <= FILING_WARNING_DAYS
+    """Not yet with the insurer and 14 days or fewer left: a draft (past the limit too: never sent,
+    it needs attention most), or a denied claim to be corrected and sent again while there is still
+    time (one past the limit was filed in time once; it is worked as a denial, not listed here)."""
+    if days_left is None or days_left > FILING_WARNING_DAYS:
+        return False
+    return status == "draft" or (status == "denied" and days_left >= 0)
+
+
+def needs_work(status: str, invoice_balance: Decimal) -> bool:
+    """A claim the clerk still has to act on: a draft to send, a claim with the insurer (until its
+    answer), or a denial whose invoice still owes. Once answered with money (paid, partially paid)
+    what is left is the patient's or the secondary claim's; a denial whose invoice is settled
+    (written off, or paid by the patient) is done."""
+    if status == "draft" or status in CLAIMS_AWAITING:
+        return True
+    return status == "denied" and invoice_balance > 0
 
 
 def unanswered_too_long(status: str, days_since_submitted: int | None) -> bool:

@@ -15,13 +15,23 @@ class Tile:
     icon: str | None = None
 
 
+# About how many characters of tile values fit side by side in the main column of a laptop-wide
+# window: st.metric cuts a value that does not fit ("$4,923,…"), so long values get fewer per row.
+ROW_CHARACTERS = 44
+
+
 def tiles(items: list[Tile], *, columns: int | None = None) -> None:
-    """One row of tiles; ``columns`` keeps rows of different lengths the same tile width."""
+    """Rows of tiles; ``columns`` keeps rows of different lengths the same tile width. Tiles with
+    long values (dollar totals in the millions) go fewer to a row, so none is cut short."""
     if not items:
         return
-    for column, item in zip(st.columns(max(columns or 0, len(items))), items):
-        with column:
-            st.metric(item.label, item.value, help=item.help, border=True)
+    longest = max(len(str(item.value)) for item in items)
+    per_row = max(1, min(len(items), ROW_CHARACTERS // max(longest, 1)))
+    width = max(columns or 0, per_row)
+    for start in range(0, len(items), per_row):
+        for column, item in zip(st.columns(width), items[start:start + per_row]):
+            with column:
+                st.metric(item.label, item.value, help=item.help, border=True)
 
 
 def percent(value: float | None) -> str:

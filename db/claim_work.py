@@ -75,10 +75,10 @@ class WorkItem:
 class WorkList:
     as_of: date
     by_status: list[rules.StatusCount]
-    open_items: list[WorkItem]       # every claim not paid, oldest first
+    open_items: list[WorkItem]       # every claim still to act on (clinic.claims.needs_work), oldest first
     denied: list[WorkItem]
     unanswered: list[WorkItem]       # submitted (or accepted, appealed) over 30 days ago, no answer since
-    near_filing_limit: list[WorkItem]  # draft or denied, 14 days or fewer to the payer's limit (or past it)
+    near_filing_limit: list[WorkItem]  # clinic.claims.near_filing_limit: drafts and denials close to the payer's limit
 
 
 def claim_work_list(conn: Connection, *, as_of: date) -> WorkList:
@@ -106,7 +106,7 @@ def claim_work_list(conn: Connection, *, as_of: date) -> WorkList:
     items = []
     for (claim_id, control, status, rank, patient_id, patient, payer, service_date, submitted_on, total, balance,
          filing_days) in rows:
-        if status == "paid":
+        if not rules.needs_work(status, balance):
             continue
         items.append(WorkItem(claim_id, control, status, rank, patient_id, patient or "", payer, service_date,
                               submitted_on, total, balance, rules.days_between(service_date, as_of),

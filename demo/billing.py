@@ -375,11 +375,15 @@ def seed_billing(
     balance_after_answer = charge[ci] - copay_paid[ci] - paid_c - co45_c
 
     # Denied claims: after a month, appealed, written off by the clerk, or still on the work list.
+    # A practice works its denials: those answered over four months ago were settled long since
+    # (nearly all written off; appeals of that age would have been answered), so the work list and
+    # the claims awaiting an answer hold recent ones only.
     old_denial = denied & (answer_at < now_s - 30 * DAY_S)
+    recent = answer_at >= now_s - 120 * DAY_S
     fate = rng.random(m)
-    appealed = old_denial & (fate < 0.30)
+    appealed = old_denial & recent & (fate < 0.30)
     appeal_at = _daytime(answer_at + _days(rng, 5, 20, m), rng)
-    written = np.flatnonzero(old_denial & (fate >= 0.30) & (fate < 0.70))
+    written = np.flatnonzero(old_denial & np.where(recent, (fate >= 0.30) & (fate < 0.70), fate >= 0.05))
     adjustment(ci[written], 1, balance_after_answer[written], 5 + denial_reason[written],
                _daytime(answer_at[written] + _days(rng, 3, 28, len(written)), rng))
     # A bundled line is written off by the clerk a few days after the answer.

@@ -62,8 +62,8 @@ def _show(items: list[WorkItem], key: str, *, extra: str | None = None, empty: s
 
 def show(work: WorkList, *, awaiting_count: int, awaiting_total) -> None:
     tiles([
-        Tile("Awaiting an answer", f"{awaiting_count} · {money_text(awaiting_total)}",
-             "Claims submitted, accepted or appealed: what they bill in all."),
+        Tile("Awaiting an answer", f"{awaiting_count:,}", "Claims submitted, accepted or appealed."),
+        Tile("Billed on those claims", money_text(awaiting_total), "What the claims awaiting an answer bill in all."),
         Tile("Denied", len(work.denied), "Appeal them, correct and resubmit, or bill the patient."),
         Tile(f"No answer in {UNANSWERED_DAYS} days", len(work.unanswered), "Call the insurer about these."),
         Tile("Near the filing limit", len(work.near_filing_limit),
@@ -82,7 +82,7 @@ def show(work: WorkList, *, awaiting_count: int, awaiting_total) -> None:
                            "average": st.column_config.NumberColumn("Average age (days)"),
                            "oldest": st.column_config.NumberColumn("Oldest (days)")},
         )
-        _show(work.open_items, "claims_open", empty="No open claims: every claim is paid.")
+        _show(work.open_items, "claims_open", empty="No claim needs work: every one is answered and settled.")
     with denied:
         _show(work.denied, "claims_denied", extra="reasons", empty="No denied claims.")
     with silent:

@@ -129,7 +129,11 @@ def test_filing_days_left_and_the_work_list_flags():
     as_of = date(2026, 4, 1)
     assert claims.filing_days_left(date(2026, 1, 11), 90, as_of) == 10
     assert claims.filing_days_left(date(2026, 1, 11), None, as_of) is None
-    assert claims.near_filing_limit("draft", 14) and claims.near_filing_limit("denied", -3)
+    assert claims.near_filing_limit("draft", 14) and claims.near_filing_limit("draft", -3)
+    assert claims.near_filing_limit("denied", 0) and not claims.near_filing_limit("denied", -3)
+    assert claims.needs_work("draft", Decimal("0.00")) and claims.needs_work("denied", Decimal("0.01"))
+    assert not claims.needs_work("denied", Decimal("0.00")) and not claims.needs_work("paid", Decimal("5.00"))
+    assert not claims.needs_work("partially_paid", Decimal("12.58")) and claims.needs_work("appealed", Decimal("0"))
     assert not claims.near_filing_limit("draft", 15) and not claims.near_filing_limit("submitted", 2)
     assert claims.unanswered_too_long("accepted", 31) and not claims.unanswered_too_long("accepted", 30)
     assert not claims.unanswered_too_long("denied", 90)

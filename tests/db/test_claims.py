@@ -347,6 +347,20 @@ def test_the_work_list_groups_claims_by_status_age_silence_and_filing_limit(conn
     assert billing.claims_awaiting_total(conn) == D("270.00")
 
 
+def test_a_denial_whose_invoice_is_settled_leaves_the_work_list(conn, clerk):
+    invoice_id, claim_id = submitted_claim(conn, clerk)
+    billing.change_claim_status(conn, claim_id, "denied", user=clerk, note="Not covered")
+    work = billing.claim_work_list(conn, as_of=date(2026, 4, 1))
+    assert [i.claim_id for i in work.denied] == [claim_id]
+    assert work.denied[0].reasons == ("Not covered",)
+    owed = billing.invoice_totals(conn, invoice_id)["balance"]
+    billing.adjust_invoice(conn, invoice_id=invoice_id, kind="write_off", amount=owed, reason="Not worth appealing",
+                           user=clerk)
+    work = billing.claim_work_list(conn, as_of=date(2026, 4, 1))
+    assert work.denied == [] and claim_id not in {i.claim_id for i in work.open_items}
+    assert {s.status: s.count for s in work.by_status}["denied"] == 1  # still counted by status
+
+
 def test_two_clerks_posting_the_same_answer_at_once_post_it_once(conn, clerk):
     import threading
 

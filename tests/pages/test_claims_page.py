@@ -102,8 +102,9 @@ def test_a_draft_claim_is_submitted_from_its_page_and_leaves_a_dated_event(signe
                           " ON u.id = e.by_user WHERE claim_id = ? AND e.from_status IS NOT NULL", [claim_id]) == [
         ("draft", "submitted", "manager")]
     with database(app_env) as conn:
-        expected = f"{billing.claims_awaiting_count(conn)} · ${billing.claims_awaiting_total(conn):,}"
-    assert next(m.value for m in at.metric if m.label == "Awaiting an answer") == expected
+        count, total = billing.claims_awaiting_count(conn), billing.claims_awaiting_total(conn)
+    assert next(m.value for m in at.metric if m.label == "Awaiting an answer") == f"{count:,}"
+    assert next(m.value for m in at.metric if m.label == "Billed on those claims") == f"${total:,}"
 
 
 def test_a_denied_claim_is_listed_with_its_reason_and_opens_with_its_answer(signed_in, app_env):
