@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import Final
 
 CLINIC_NAME: Final = "Riverside Family Practice"
+# Made up, in the fictional 555-01xx range: printed on the demo's invoices and statements.
+CLINIC_ADDRESS: Final = "40 Riverside Avenue, Suite 2\nWhite Plains, NY 10601"
+CLINIC_PHONE: Final = "(914) 555-0100"
 COUNTRY: Final = "US"
 SUBDIVISION: Final = "NY"
 DEMO_PASSWORD: Final = "demo"

@@ -37,7 +37,17 @@ from demo.fees import fee_schedule, insert_fee_schedule, set_visit_type_lines
 from demo.frames import DAY_S, day_number, local_seconds, to_utc
 from demo.outcomes import INSERT_APPOINTMENTS, INSERT_EVENTS, appointment_frames, finish_appointments
 from demo.people import INSERT_PATIENTS, generate_patients, patient_frame
-from demo.practice import CLINIC_NAME, COUNTRY, DEMO_PASSWORD, DEMO_USERS, SCALES, SUBDIVISION, Scale
+from demo.practice import (
+    CLINIC_ADDRESS,
+    CLINIC_NAME,
+    CLINIC_PHONE,
+    COUNTRY,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    SCALES,
+    SUBDIVISION,
+    Scale,
+)
 from demo.records import insert_waitlist, seed_patient_records
 from demo.schedule import ensure_visit_types, generate_schedule, insert_open_holidays, insert_providers
 
@@ -77,6 +87,8 @@ def seed(
         _refuse_if_not_empty(cur.execute(_COUNT_PATIENTS_AND_PROVIDERS).fetchone())
         for key, value in (
             ("clinic_name", CLINIC_NAME),
+            ("clinic_address", CLINIC_ADDRESS),
+            ("clinic_phone", CLINIC_PHONE),
             ("timezone", timezone),
             ("country", COUNTRY),
             ("subdivision", SUBDIVISION),

@@ -126,7 +126,8 @@ def test_later_inserts_get_fresh_ids_and_mrns(tmp_path):
 def test_reference_data_settings_and_the_audit_row(small):
     settings = dict(db.read(small, "SELECT key, value FROM settings"))
     # The seeder's settings, beside the defaults the migrations write.
-    assert settings.items() >= {"clinic_name": seeder.CLINIC_NAME, "timezone": TZ, "country": "US",
+    assert settings.items() >= {"clinic_name": seeder.CLINIC_NAME, "clinic_phone": "(914) 555-0100", "timezone": TZ,
+                                "country": "US",
                                 "subdivision": "NY", "is_demo": "true"}.items()
     types = db.read(small, "SELECT name, duration_min, new_patients_only, buffer_after_min, default_fee_code, colour"
                            " FROM visit_types ORDER BY id")
