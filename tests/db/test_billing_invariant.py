@@ -105,7 +105,7 @@ def run(conn, op: tuple, patients: list[int], payer: int, accepted: list[Decimal
         accepted.append(Decimal(op[2]))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(min_value=0, max_value=30000), min_size=1, max_size=3),
        st.lists(operations, min_size=1, max_size=16))
 def test_the_ledger_invariant_holds_after_any_sequence_of_money_actions(opening, ops):
