@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 import streamlit as st
 
@@ -71,6 +72,17 @@ class DayScreen:
     provider_filter: int | None = None  # the page's provider choice (None: everybody)
     # Rows read by the full run: SUMMARY_KEY -> the page's rows, provider id -> that provider's.
     prefetched: dict[int | str, list] = field(default_factory=dict)
+    # What each patient checked out owes, read by the full run in one query for every provider
+    # (not one per provider's part): provider id -> patient id -> amount, taken once like
+    # ``prefetched``; a part rerun alone reads its own patients' again.
+    owed_prefetched: dict[int, dict[int, Decimal]] = field(default_factory=dict)
+
+    def prefetch_owed(self, rows: list) -> None:
+        owed = owed_at_check_out(self.conn, rows)
+        for r in rows:
+            part = self.owed_prefetched.setdefault(r.provider_id, {})
+            if r.patient_id in owed:
+                part[r.patient_id] = owed[r.patient_id]
 
     def rows(self, part: int | str) -> list[appointments.AppointmentRow]:
         """A part's rows (a provider id, or SUMMARY_KEY for the page's) as the full run read them,
@@ -186,7 +198,7 @@ def _provider_part(screen: DayScreen, provider_id: int, name: str) -> None:
             st.caption("Every visit is finished." if rows else "No visit matches the name typed.")
         drawn = set()
         now_marked = not screen.is_today
-        owed = _owed_at_check_out(screen, part.shown)
+        owed = _owed_at_check_out(screen, provider_id, part.shown)
         for row in part.shown:
             if not now_marked and row.start_at > now:
                 if drawn:  # between the visits already due and those still to come
@@ -229,11 +241,21 @@ def _status_badges(screen: DayScreen, row, now: datetime) -> str:
     return " ".join(badges) + (f" :gray[{' · '.join(arrival)}]" if arrival else "")
 
 
-def _owed_at_check_out(screen: DayScreen, rows: list) -> dict:
-    """What each patient checked out (visit completed) owes, for the roles that take payments."""
-    if screen.patients_page is None or not can_do(screen.user.role, "billing.payment"):
+def takes_payments(screen: DayScreen) -> bool:
+    return screen.patients_page is not None and can_do(screen.user.role, "billing.payment")
+
+
+def owed_at_check_out(conn: Connection, rows: list) -> dict[int, Decimal]:
+    """What each patient checked out (visit completed) among ``rows`` owes, by patient id."""
+    return ar_reports.balances_for(conn, [r.patient_id for r in rows if r.status == "completed"])
+
+
+def _owed_at_check_out(screen: DayScreen, provider_id: int, rows: list) -> dict:
+    """What each patient checked out owes, for the roles that take payments."""
+    if not takes_payments(screen):
         return {}
-    return ar_reports.balances_for(screen.conn, [r.patient_id for r in rows if r.status == "completed"])
+    owed = screen.owed_prefetched.pop(provider_id, None)
+    return owed if owed is not None else owed_at_check_out(screen.conn, rows)
 
 
 def _row(screen: DayScreen, row, now: datetime, actionable: bool, provider_id: int, owes=None) -> None:

@@ -19,7 +19,7 @@ from components.db_session import get_conn
 from components.frame import require
 from components.text import md
 from components.today_schedule import (LIST_HEIGHT, LIST_ROWS, PATIENTS_PAGE, SUMMARY_KEY, DayScreen, back_to_now,
-                                       provider_part, summary)
+                                       provider_part, summary, takes_payments)
 from db import appointments, availability, providers, settings
 
 user = require("today")
@@ -115,6 +115,8 @@ screen = DayScreen(
     provider_filter=provider_id or None,
     prefetched={SUMMARY_KEY: rows, **by_provider},
 )
+if takes_payments(screen):
+    screen.prefetch_owed(rows)
 
 tiles_box = st.container()
 waiting_col, gaps_col = st.columns(2, gap="large")

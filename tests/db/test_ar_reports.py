@@ -198,3 +198,12 @@ def test_balances_for_a_days_patients_counts_only_what_is_owed(conn, clerk):
     make_invoice(conn, patient_id=nothing, amount="80.00", finalize=False, user=clerk)
     assert ar_reports.balances_for(conn, [owes, paid_up, nothing]) == {owes: D("12.34")}
     assert ar_reports.balances_for(conn, []) == {}
+
+
+def test_balances_for_a_days_patients_equal_the_ledger_view_on_the_seeded_clinic(seeded):
+    """balances_for reads the patients' own invoices only; its amounts are the view's, to the cent."""
+    expected = dict(db.read(seeded, "SELECT patient_id, CAST(sum(balance) AS DECIMAL(18, 2)) FROM invoice_balances"
+                                    " WHERE status IN ('open', 'partially_paid') AND balance > 0 GROUP BY patient_id"))
+    assert len(expected) > 10
+    patients = sorted(expected)[:40] + [r[0] for r in db.read(seeded, "SELECT id FROM patients LIMIT 20")]
+    assert ar_reports.balances_for(seeded, patients) == {p: expected[p] for p in patients if p in expected}
