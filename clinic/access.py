@@ -24,6 +24,8 @@ ALL = frozenset(ROLES)
 FRONT_OFFICE = frozenset({"front_desk", "manager", "admin"})
 SEES_SCHEDULE = frozenset({"front_desk", "clinician", "manager", "admin"})
 BILLING_OFFICE = frozenset({"billing", "manager", "admin"})
+# The roles that keep the rooms stocked and order supplies.
+STOCK_OFFICE = frozenset({"front_desk", "manager", "admin"})
 
 PAGES: Final[dict[str, frozenset[str]]] = {
     "home": ALL,
@@ -79,6 +81,15 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "billing.adjust": frozenset({"billing", "manager", "admin"}),
     # The fee schedule and each visit type's default invoice lines.
     "billing.fees": frozenset({"billing", "manager", "admin"}),
+    # Inventory. Receiving, using, transferring, counting, writing off expired lots, resolving a
+    # visit's shortfall.
+    "inventory.stock": STOCK_OFFICE,
+    # The item catalogue: items, par levels, locations, visit supply kits.
+    "inventory.items": frozenset({"manager", "admin"}),
+    # Purchase orders: drafting, sending, receiving, cancelling.
+    "inventory.order": STOCK_OFFICE,
+    # Vendors and service contractors.
+    "inventory.vendors": frozenset({"manager", "admin"}),
 }
 
 

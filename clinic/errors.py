@@ -154,3 +154,15 @@ class InvalidClaimMove(ClinicError):
         super().__init__(f"A claim that is {current.replace('_', ' ')} cannot be marked {wanted.replace('_', ' ')}.",
                          field="status")
         self.current, self.wanted = current, wanted
+
+
+# --- inventory --------------------------------------------------------------------------------
+
+
+class OutOfStock(ClinicError):
+    """Not enough usable stock for what was asked; nothing was taken."""
+
+    def __init__(self, message: str | None = None, *, field: str | None = "quantity",
+                 available: int | None = None) -> None:
+        super().__init__(message or "Not enough in stock.", field=field)
+        self.available = available

@@ -21,6 +21,8 @@ DEFAULTS: Final[dict[str, str]] = {
     "country": "US",
     "subdivision": "NY",
     "is_demo": "false",
+    # Inventory: lots expiring within this many days are listed (and counted on Home).
+    "expiry_warning_days": "30",
 }
 
 

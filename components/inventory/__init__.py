@@ -1,0 +1,1 @@
+"""Streamlit pieces of the inventory screens (stock, counting, restocking, orders, charts)."""
