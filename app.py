@@ -33,7 +33,13 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("fee_schedule", "pages/fee_schedule.py", "Fee schedule", ":material/price_change:"),
         ("admin_payers", "pages/admin_payers.py", "Payers", ":material/account_balance:"),
     ],
-    "Inventory": [],
+    "Inventory": [
+        ("inventory", "pages/inventory.py", "Stock", ":material/inventory_2:"),
+        ("purchase_orders", "pages/purchase_orders.py", "Purchase orders", ":material/local_shipping:"),
+        ("vendors", "pages/vendors.py", "Vendors and contractors", ":material/storefront:"),
+        ("stock_items", "pages/stock_items.py", "Items and rooms", ":material/category:"),
+        ("stock_reports", "pages/stock_reports.py", "Stock charts", ":material/monitoring:"),
+    ],
     "Manager": [],
     "Admin": [
         ("admin_users", "pages/admin_users.py", "Users", ":material/manage_accounts:"),

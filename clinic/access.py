@@ -43,6 +43,13 @@ PAGES: Final[dict[str, frozenset[str]]] = {
     "claims": BILLING_OFFICE,
     "ar_aging": BILLING_OFFICE,
     "fee_schedule": BILLING_OFFICE,
+    # Inventory: stock on hand, receiving, using, counting, the morning restock list; purchase
+    # orders; vendors and service contractors; the item catalogue; stock charts.
+    "inventory": STOCK_OFFICE,
+    "purchase_orders": STOCK_OFFICE,
+    "vendors": STOCK_OFFICE,
+    "stock_items": STOCK_OFFICE,
+    "stock_reports": STOCK_OFFICE,
     "admin_users": frozenset({"admin"}),
     "admin_schedule": frozenset({"admin", "manager"}),
 }

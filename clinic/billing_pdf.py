@@ -21,7 +21,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from fpdf.fonts import FontFace
 
 from clinic.billing import AGING_KEYS, INVOICE_STATUS_LABELS, age_balances
 from clinic.money import ZERO, money_text
@@ -159,9 +158,6 @@ def _d(day: date | None) -> str:
 
 # --- the layout ------------------------------------------------------------------------------
 
-_RULE = (203, 208, 216)
-_BAND = (226, 230, 236)
-_STRIPE = (243, 245, 248)
 _NOTE = (255, 247, 222)
 
 
@@ -176,8 +172,7 @@ class _BillingPDF(ClinicPDF):
                          font=font, bold_font=bold_font)
         self.clinic = clinic
         self.lead = lead
-        # A Unicode font runs about 10% wider than Helvetica: one point less keeps lines whole.
-        self.size = 8.5 if self.unicode else 9.5
+        self.size = self.table_size
 
     def subheader(self) -> None:
         self.set_font(self.family, "", 10.5)
@@ -206,40 +201,6 @@ class _BillingPDF(ClinicPDF):
                 self.cell(half - 4, 4.8, self.fit(self.clean(line), half - 4), new_x="LEFT", new_y="NEXT")
             bottom = max(bottom, self.get_y())
         self.set_xy(MARGIN, bottom + 3)
-
-    def facts(self, pairs: Sequence[tuple[str, str]]) -> None:
-        """A row of small labelled facts (invoice number, dates, provider, status)."""
-        self.ensure_room(12)
-        top = self.get_y()
-        width = self.content_width / len(pairs)
-        for n, (label, value) in enumerate(pairs):
-            self.set_xy(MARGIN + n * width, top)
-            self.set_font(self.family, "", 7.5)
-            self.set_text_color(*GREY)
-            self.cell(width - 2, 4, label, new_x="LEFT", new_y="NEXT")
-            self.set_font(self.family, "", 10)
-            self.set_text_color(*INK)
-            self.cell(width - 2, 5.2, self.fit(self.clean(value), width - 2))
-        self.set_xy(MARGIN, top + 12)
-
-    def table_of(self, columns: Sequence[tuple[str, float, str]], rows: Sequence[Sequence[str]]) -> None:
-        self.set_font(self.family, "", self.size)
-        self.set_text_color(*INK)
-        self.set_draw_color(*_RULE)
-        self.set_line_width(0.2)
-        headings = FontFace(emphasis="BOLD", color=INK, fill_color=_BAND, size_pt=self.size)
-        with self.table(col_widths=tuple(w for _, w, _ in columns), width=sum(w for _, w, _ in columns),
-                        align="LEFT", text_align=tuple(a for _, _, a in columns), headings_style=headings,
-                        borders_layout="HORIZONTAL_LINES", cell_fill_color=_STRIPE, cell_fill_mode="ROWS",
-                        line_height=4.6, padding=(1.4, 1.4, 1.4, 1.4), v_align="TOP", repeat_headings=1) as table:
-            heading = table.row()
-            for title, _, _ in columns:
-                heading.cell(title)
-            for values in rows:
-                cells = table.row()
-                for value in values:
-                    cells.cell(self.clean(value))
-        self.ln(3)
 
     def sums(self, rows: Sequence[tuple[str, str, bool]], *, width: float = 80) -> None:
         """Label/amount pairs at the right of the page; bold ones are ruled above."""

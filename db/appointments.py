@@ -31,7 +31,7 @@ from clinic import frontdesk, scheduling, timeutil
 from clinic.access import may_change_appointment
 from clinic.errors import ClinicError, NotAllowed, NotFound
 from clinic.timeutil import now_utc
-from db import Connection, atomic, audit, availability, booking_context, inventory, invoices
+from db import Connection, atomic, audit, availability, booking_context, invoices, visit_kits
 from db.actors import Actor, acting
 from db.appointment_rows import (  # noqa: F401 - re-exported: the reads of this module's rows
     STATUSES,
@@ -297,12 +297,12 @@ def change_status(
                 invoices.create_draft_invoice_in(cur, appointment_id, actor)
                 # Its supply kit out of stock, exactly once, never blocking the visit (a shortage
                 # becomes a shortfall on the inventory page).
-                inventory.record_visit_kit_in(cur, appointment_id, actor,
+                visit_kits.record_visit_kit_in(cur, appointment_id, actor,
                                               today=timeutil.to_local(now, booking_context.timezone_of(cur)).date())
             elif (current, to_status) == ("completed", "checked_in"):
                 # Refused (field "status") once its invoice is finalised or has money; a draft is voided.
                 invoices.undo_completion_in(cur, appointment_id, actor)
-                inventory.undo_visit_kit_in(cur, appointment_id, actor)
+                visit_kits.undo_visit_kit_in(cur, appointment_id, actor)
         _event(cur, appointment_id, actor, current, to_status, reason)
         audit.record(cur, actor, "appointment.undo" if undo else "appointment.status", "appointment",
                      appointment_id, patient_id, detail={"from": current, "to": to_status, "reason": reason})

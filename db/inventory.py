@@ -18,7 +18,7 @@ across lots and locations when one is not enough; expired lots are never used un
 
 Each user action here re-reads the acting account (action ``inventory.stock``) and writes its audit
 row in the same transaction; the ``*_in`` functions work on the caller's transaction instead
-(purchase-order receiving, counts, restocking, a completed visit's supply kit).
+(purchase-order receiving, counts, restocking, a completed visit's supply kit in db/visit_kits.py).
 """
 
 from __future__ import annotations
@@ -38,34 +38,6 @@ from db import Connection, atomic, audit, read, read_one
 from db.actors import acting
 
 STOCK = "inventory.stock"
-KIT_REASON = "visit kit"
-KIT_UNDONE = "visit kit undone"
-
-
-@dataclass(frozen=True)
-class Item:
-    id: int
-    sku: str
-    name: str
-    category: str
-    unit: str
-    pack_size: int
-    reorder_point: int
-    reorder_quantity: int
-    vendor_id: int | None
-    unit_cost: Decimal
-    lot_tracked: bool
-    storage_note: str | None
-    active: bool
-
-
-@dataclass(frozen=True)
-class Location:
-    id: int
-    name: str
-    kind: str
-    position: int
-    active: bool
 
 
 @dataclass(frozen=True)
@@ -83,31 +55,7 @@ class StockLine:
     on_hand: int
 
 
-_ITEM = ("SELECT id, sku, name, category, unit, pack_size, reorder_point, reorder_quantity, vendor_id, unit_cost,"
-         " lot_tracked, storage_note, active FROM stock_items")
-
-
 # --- reading -----------------------------------------------------------------------------------
-
-
-def get_item(conn: Connection, item_id: int) -> Item:
-    row = read_one(conn, _ITEM + " WHERE id = ?", [item_id])
-    if row is None:
-        raise NotFound("That item does not exist.")
-    return Item(*row)
-
-
-def list_items(conn: Connection, *, category: str | None = None, include_inactive: bool = False) -> list[Item]:
-    rows = read(conn, _ITEM + " WHERE ($all OR active) AND ($cat IS NULL OR category = $cat) ORDER BY name, sku",
-                {"all": include_inactive, "cat": category})
-    return [Item(*r) for r in rows]
-
-
-def locations(conn: Connection, *, include_inactive: bool = False) -> list[Location]:
-    """Storeroom first, then rooms and the fridge in their set order."""
-    rows = read(conn, "SELECT id, name, kind, position, active FROM stock_locations WHERE $all OR active"
-                      " ORDER BY kind <> 'storeroom', position, name", {"all": include_inactive})
-    return [Location(*r) for r in rows]
 
 
 def storeroom_id(conn: Connection) -> int:
@@ -325,14 +273,14 @@ def receive(conn: Connection, *, item_id: int, quantity: Any, user: Any, lot_num
 # --- taking ------------------------------------------------------------------------------------
 
 
-def _today(cur: Connection, today: date | None) -> date:
+def clinic_today(cur: Connection, today: date | None) -> date:
     if today is not None:
         return today
     row = cur.execute("SELECT value FROM settings WHERE key = 'timezone'").fetchone()
     return timeutil.today(row[0] if row else "America/New_York")
 
 
-def _stock_rows(cur: Connection, item_id: int, *, location_id: int | None, lot_id: int | None) -> list[rules.LotStock]:
+def stock_rows(cur: Connection, item_id: int, *, location_id: int | None, lot_id: int | None) -> list[rules.LotStock]:
     rows = cur.execute(
         "SELECT b.lot_id, b.location_id, l.expires_on, b.quantity, loc.kind FROM stock_balances b"
         " JOIN stock_lots l ON l.id = b.lot_id JOIN stock_locations loc ON loc.id = b.location_id"
@@ -352,7 +300,7 @@ def take_in(cur: Connection, actor: Any, *, item_id: int, quantity: Any, kind: s
     for a bad quantity or a chosen lot that has expired (unless ``allow_expired``: writing it off)."""
     quantity = rules.whole_quantity(quantity)
     name, unit, _tracked, _cost, _active = _item_facts(cur, item_id)
-    today = _today(cur, today)
+    today = clinic_today(cur, today)
     if location_id is not None:
         _location(cur, location_id)
     if lot_id is not None:
@@ -363,7 +311,7 @@ def take_in(cur: Connection, actor: Any, *, item_id: int, quantity: Any, kind: s
         if rules.is_expired(lot[1], today) and not allow_expired:
             raise ClinicError(f"Lot {lot[0]} of {name} expired on {lot[1]:%m/%d/%Y}: write it off instead of "
                               "using it.", field="lot_id")
-    stock = _stock_rows(cur, item_id, location_id=location_id, lot_id=lot_id)
+    stock = stock_rows(cur, item_id, location_id=location_id, lot_id=lot_id)
     try:
         plan = rules.plan_fefo(stock, quantity, today=date.min if allow_expired else today)
     except OutOfStock as short:
@@ -440,67 +388,3 @@ def transfer(conn: Connection, *, item_id: int, quantity: Any, from_location_id:
         return transfer_id
 
     return atomic(conn, write)
-
-
-# --- a completed visit's supply kit ------------------------------------------------------------
-
-
-def _kit_recorded(cur: Connection, appointment_id: int) -> bool:
-    (net,) = cur.execute("SELECT coalesce(sum(quantity), 0) FROM stock_movements WHERE appointment_id = ?"
-                         " AND reason IN (?, ?)", [appointment_id, KIT_REASON, KIT_UNDONE]).fetchone()
-    if net < 0:
-        return True
-    (short,) = cur.execute("SELECT count(*) FROM stock_shortfalls WHERE appointment_id = ? AND resolved_at IS NULL",
-                           [appointment_id]).fetchone()
-    return short > 0
-
-
-def record_visit_kit_in(cur: Connection, appointment_id: int, actor: Any, *, today: date | None = None) -> int:
-    """Take the visit type's supply kit out of stock for a completed visit, on the caller's
-    transaction (``db.appointments.change_status``, right after it sets ``completed``). Exactly
-    once: a visit whose kit is already recorded is left alone. Stock in the rooms and the fridge
-    is used before the storeroom's, first to expire first; what cannot be taken is recorded as a
-    shortfall for the inventory page, and the visit completes all the same. Returns the number of
-    movements written."""
-    row = cur.execute("SELECT type_id FROM appointments WHERE id = ?", [appointment_id]).fetchone()
-    if row is None:
-        return 0
-    kit = cur.execute("SELECT s.item_id, s.quantity FROM visit_type_supplies s JOIN stock_items i ON i.id = s.item_id"
-                      " WHERE s.type_id = ? AND i.active ORDER BY s.item_id", [row[0]]).fetchall()
-    if not kit or _kit_recorded(cur, appointment_id):
-        return 0
-    today = _today(cur, today)
-    written = 0
-    for item_id, quantity in kit:
-        stock = _stock_rows(cur, item_id, location_id=None, lot_id=None)
-        left = quantity
-        for near in (True, False):  # the rooms and the fridge first, then the storeroom
-            pool = [s for s in stock if (s.location_kind != "storeroom") == near]
-            usable = sum(s.on_hand for s in pool if not rules.is_expired(s.expires_on, today))
-            if left == 0 or usable == 0:
-                continue
-            for lot_stock, units in rules.plan_fefo(pool, min(left, usable), today=today):
-                move_in(cur, actor, item_id=item_id, lot_id=lot_stock.lot_id, location_id=lot_stock.location_id,
-                        delta=-units, kind="usage", reason=KIT_REASON, appointment_id=appointment_id)
-                written += 1
-            left -= min(left, usable)
-        if left > 0:
-            cur.execute("INSERT INTO stock_shortfalls (appointment_id, item_id, quantity, recorded_at)"
-                        " VALUES (?, ?, ?, ?)", [appointment_id, item_id, left, timeutil.now_utc()])
-    return written
-
-
-def undo_visit_kit_in(cur: Connection, appointment_id: int, actor: Any) -> int:
-    """Put a visit's kit back where it was taken from (its completion was undone), on the caller's
-    transaction, and close its open shortfalls. Returns the number of movements written."""
-    rows = cur.execute(
-        "SELECT item_id, lot_id, location_id, sum(quantity) FROM stock_movements WHERE appointment_id = ?"
-        " AND reason IN (?, ?) GROUP BY item_id, lot_id, location_id HAVING sum(quantity) < 0"
-        " ORDER BY item_id, lot_id, location_id", [appointment_id, KIT_REASON, KIT_UNDONE]).fetchall()
-    for item_id, lot_id, location_id, net in rows:
-        move_in(cur, actor, item_id=item_id, lot_id=lot_id, location_id=location_id, delta=-int(net), kind="usage",
-                reason=KIT_UNDONE, appointment_id=appointment_id)
-    cur.execute("UPDATE stock_shortfalls SET resolved_at = ?, resolved_by = ?, note = 'visit completion undone'"
-                " WHERE appointment_id = ? AND resolved_at IS NULL",
-                [timeutil.now_utc(), getattr(actor, "id", None), appointment_id])
-    return len(rows)

@@ -35,6 +35,7 @@ from db import Connection, audit, read_one, run_with_frame, settings, transactio
 from demo.billing import seed_billing
 from demo.fees import fee_schedule, insert_fee_schedule, set_visit_type_lines
 from demo.frames import DAY_S, day_number, local_seconds, to_utc
+from demo.inventory import seed_inventory
 from demo.outcomes import INSERT_APPOINTMENTS, INSERT_EVENTS, appointment_frames, finish_appointments
 from demo.people import INSERT_PATIENTS, generate_patients, patient_frame
 from demo.practice import (
@@ -121,6 +122,8 @@ def seed(
         set_visit_type_lines(cur, type_ids)
         billed = seed_billing(cur, rng, appts=appts, appt_frame=appt_frame, patients_rows=patients_rows, fees=fees,
                               today=today, now_s=now_s, tz=timezone, user_ids=user_ids)
+        stocked = seed_inventory(cur, rng, plan=plan, appts=appts, appt_frame=appt_frame, type_ids=type_ids,
+                                 today=today, now_s=now_s, tz=timezone, user_ids=user_ids)
         audit.record(cur, "seed", "seed.run", detail={"scale": scale, "seed": seed})
 
     counts = {
@@ -134,6 +137,7 @@ def seed(
         **records,
         "fee_schedule": fee_rows,
         **billed,
+        **stocked,
     }
     log.info("seeded %s (seed %d): %s", scale, seed, counts)
     return counts

@@ -1,6 +1,8 @@
 """Home: what matters today for the signed-in role, counted from the database. A clinician linked
 to a provider sees their own patients' numbers; everyone else the clinic's. The billing office
-(billing, manager, admin) also sees unpaid invoices and claims awaiting an insurer's answer."""
+(billing, manager, admin) also sees unpaid invoices and claims awaiting an insurer's answer; the
+stock office (front desk, manager, admin) items low on stock, lots expiring or expired, and service
+contracts to renew."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import streamlit as st
 from clinic import analytics, greeting, timeutil
 from clinic.scheduling import STATUS_LABELS
 from clinic.access import ROLE_LABELS, can_open
+from clinic.inventory import RENEWAL_NOTICE_DAYS
 from clinic.money import money_text
 from components.db_session import get_conn
 from components.frame import require
 from components.kpi import Tile, percent, tiles
 from components.text import md
-from db import appointments, ar_reports, availability, messages, patients, providers, settings, users
+from db import (appointments, ar_reports, availability, messages, patients, providers, settings, stock_alerts, users,
+                vendors)
 
 user = require("home")
 conn = get_conn()
@@ -68,6 +72,18 @@ if can_open(user.role, "ar_aging"):  # the billing office: billing, manager, adm
         Tile("Owed on them", money_text(unpaid_total), "What those invoices still owe, insurance and patients."),
         Tile("Claims awaiting an answer", awaiting_count, "Sent to the insurer (submitted, accepted or appealed)."),
         Tile("Billed on those claims", money_text(awaiting_total)),
+    ], columns=4)
+
+if can_open(user.role, "inventory"):  # the stock office: front desk, manager, admin
+    stock = stock_alerts.alert_counts(conn, today=today)
+    warning = stock_alerts.warning_days(conn)
+    tiles([
+        Tile("Items low on stock", stock["low"],
+             "Usable on-hand plus what is on order is at or below the reorder point (Inventory › Stock)."),
+        Tile(f"Lots expiring within {warning} days", stock["expiring"], "Lots with stock, not yet expired."),
+        Tile("Expired lots to write off", stock["expired"], "Expired lots still on the shelves (Stock › Expiry)."),
+        Tile("Contracts to renew", len(vendors.contracts_due(conn, today=today)),
+             f"Service contracts ending within {RENEWAL_NOTICE_DAYS} days, or ended (Inventory › Vendors and contractors)."),
     ], columns=4)
 
 closed = availability.closures_between(conn, today, today).get(today)

@@ -46,7 +46,10 @@ CREATE TABLE stock_items (
     pack_size        INTEGER NOT NULL DEFAULT 1 CHECK (pack_size >= 1),  -- units of issue per ordered pack
     reorder_point    INTEGER NOT NULL DEFAULT 0 CHECK (reorder_point >= 0),
     reorder_quantity INTEGER NOT NULL DEFAULT 0 CHECK (reorder_quantity >= 0),
-    vendor_id        BIGINT REFERENCES vendors (id),  -- preferred vendor
+    -- The preferred vendor. No foreign key: DuckDB cannot update a foreign-key column of a row that
+    -- other rows reference (lots, par levels, order lines), so changing the vendor of an item in
+    -- stock would fail; db/stock_catalog.py checks the vendor exists and is active.
+    vendor_id        BIGINT,
     unit_cost        DECIMAL(12, 2) NOT NULL DEFAULT 0 CHECK (unit_cost >= 0),
     lot_tracked      BOOLEAN NOT NULL DEFAULT FALSE,
     storage_note     VARCHAR,                   -- e.g. "fridge 2-8 °C"

@@ -23,6 +23,14 @@ DATA_HASHES = {
     "patients": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM patients t",
     "appointments": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM appointments t",
     "appointment_events": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM appointment_events t",
+    **{table: f"SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY id)) FROM {table} t" for table in (
+        "vendors", "service_contractors", "stock_items", "stock_locations", "stock_lots", "stock_movements",
+        "purchase_orders", "purchase_order_lines")},
+    "stock_balances": "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY lot_id, location_id)) FROM stock_balances t",
+    "stock_par_levels":
+        "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY location_id, item_id)) FROM stock_par_levels t",
+    "visit_type_supplies":
+        "SELECT md5(string_agg(t::VARCHAR, chr(10) ORDER BY type_id, item_id)) FROM visit_type_supplies t",
 }
 # Users carry salted password hashes and creation times, the audit log its own timestamps:
 # not reproducible, but a refused seed must not touch them either.

@@ -114,3 +114,19 @@ def test_a_visit_without_a_reason_shows_a_dash_not_none(signed_in, app_env):
         make_appointment(conn, start_at=start, reason=None)
     at = signed_in("front_desk").run()
     assert list(at.dataframe[0].value["reason"]) == ["—"]
+
+
+def test_the_stock_office_sees_the_low_stock_count_of_the_database(signed_in, app_env):
+    from db import stock_alerts
+    from tests.db.inventory_factories import make_item, stock
+
+    with database(app_env) as conn:
+        stock(conn, make_item(conn, reorder_point=10), 4)  # low
+        stock(conn, make_item(conn, reorder_point=0), 1)   # not low
+        expected = len(stock_alerts.low_stock(conn, today=timeutil.today(TZ)))
+    at = signed_in("front_desk").run()
+    assert not at.exception, at.exception
+    assert expected >= 1
+    assert tile(at, "Items low on stock") == str(expected)
+    billing = signed_in("billing").run()
+    assert "Items low on stock" not in [m.label for m in billing.metric]  # billing orders no stock
