@@ -40,7 +40,10 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("stock_items", "pages/stock_items.py", "Items and rooms", ":material/category:"),
         ("stock_reports", "pages/stock_reports.py", "Stock charts", ":material/monitoring:"),
     ],
-    "Manager": [],
+    "Manager": [
+        ("analytics", "pages/analytics.py", "Analytics", ":material/insights:"),
+        ("explorer", "pages/explorer.py", "Data explorer", ":material/table_view:"),
+    ],
     "Admin": [
         ("admin_users", "pages/admin_users.py", "Users", ":material/manage_accounts:"),
         ("admin_schedule", "pages/admin_schedule.py", "Providers and hours", ":material/schedule:"),

@@ -23,8 +23,10 @@ EXIT_ERROR = 1
 EXIT_LOCKED = 2
 
 
-def _open(path: Path) -> db.Connection:
-    return db.connect(path)
+def _open(path: Path, allow_dirs: list[Path] | None = None) -> db.Connection:
+    """Open the database; ``allow_dirs`` are folders DuckDB may read besides the database's own
+    imports/ and backups/ (db.connect locks external file access down to those)."""
+    return db.connect(path, allow_dirs=allow_dirs or ())
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -111,6 +113,47 @@ def cmd_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_noshow(args: argparse.Namespace) -> int:
+    """The public "Medical Appointment No Shows" CSV into patients and appointments."""
+    from db.imports import noshow
+
+    source: Path = args.csv.resolve()
+    if not source.is_file():
+        print(f"There is no file {args.csv}.", file=sys.stderr)
+        return EXIT_ERROR
+    return _import(args.db, source.parent, lambda conn: noshow.import_noshow(conn, source, user="manage.py"))
+
+
+def cmd_import_synthea(args: argparse.Namespace) -> int:
+    """A Synthea CSV export folder (patients, providers, payers, encounters, claims, supplies)."""
+    from db.imports import synthea
+
+    folder: Path = args.dir.resolve()
+    if not folder.is_dir():
+        print(f"There is no folder {args.dir}.", file=sys.stderr)
+        return EXIT_ERROR
+    return _import(args.db, folder, lambda conn: synthea.import_synthea(conn, folder, user="manage.py"))
+
+
+def _import(path: Path, readable: Path, run) -> int:
+    """Open (or create) the database with ``readable`` open to DuckDB's reader, run one import
+    and print its summary."""
+    from db import users
+
+    conn = _open(path, allow_dirs=[readable])
+    try:
+        summary = run(conn)
+        has_users = bool(users.list_users(conn))
+    finally:
+        conn.close()
+    print(f"{path}:")
+    for line in summary.lines():
+        print(line)
+    if not has_users:
+        print(f"The database has no users yet: run `python manage.py init --db {path}` to add an admin.")
+    return 0
+
+
 def _ask(prompt: str, default: str) -> str:
     if not sys.stdin.isatty():
         return default
@@ -163,6 +206,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", default="127.0.0.1")
     p.add_argument("--port", default="8501")
     p.set_defaults(func=cmd_describe)
+
+    p = sub.add_parser("import-noshow", help="import the public Medical Appointment No Shows CSV")
+    add_db(p)
+    p.add_argument("csv", type=Path, help="the CSV file (PatientId, AppointmentID, ..., No-show)")
+    p.set_defaults(func=cmd_import_noshow)
+
+    p = sub.add_parser("import-synthea", help="import a Synthea CSV export folder")
+    add_db(p)
+    p.add_argument("dir", type=Path, help="the folder holding patients.csv, encounters.csv, claims.csv, ...")
+    p.set_defaults(func=cmd_import_synthea)
     return parser
 
 

@@ -25,6 +25,7 @@ from datetime import time as wall_time
 from pathlib import Path
 
 import db
+from bench import analytics as analytics_bench
 from bench import inventory as inventory_bench
 from bench import pages as page_bench
 from clinic import timeutil
@@ -96,6 +97,7 @@ def run(conn: db.Connection, repeat: int) -> dict[str, dict[str, float]]:
         results["book one appointment"] = {"median_ms": median * 1000, "ratio": median / baseline}
     results.update(billing_cases(conn, repeat, baseline, today))
     results.update(inventory_bench.cases(conn, repeat, baseline, today, tz, measure))
+    results.update(analytics_bench.cases(conn, repeat, baseline, today, tz, measure))
     return results
 
 

@@ -50,6 +50,10 @@ PAGES: Final[dict[str, frozenset[str]]] = {
     "vendors": STOCK_OFFICE,
     "stock_items": STOCK_OFFICE,
     "stock_reports": STOCK_OFFICE,
+    # The manager's analytics (no-shows and their risk, billing, stock usage, utilization) and the
+    # data explorer (tables, read-only SQL, imports).
+    "analytics": frozenset({"manager", "admin"}),
+    "explorer": frozenset({"manager", "admin"}),
     "admin_users": frozenset({"admin"}),
     "admin_schedule": frozenset({"admin", "manager"}),
 }
@@ -97,6 +101,10 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "inventory.order": STOCK_OFFICE,
     # Vendors and service contractors.
     "inventory.vendors": frozenset({"manager", "admin"}),
+    # A read-only SQL question in the data explorer (every one audited).
+    "explorer.query": frozenset({"manager", "admin"}),
+    # Importing appointment history or a Synthea export.
+    "data.import": frozenset({"manager", "admin"}),
 }
 
 

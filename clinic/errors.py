@@ -166,3 +166,13 @@ class OutOfStock(ClinicError):
                  available: int | None = None) -> None:
         super().__init__(message or "Not enough in stock.", field=field)
         self.available = available
+
+
+# --- the data explorer -------------------------------------------------------------------------
+
+
+class QueryRefused(ClinicError):
+    """A data-explorer query that is not one read-only SELECT, or that ran past its limits."""
+
+    def __init__(self, message: str | None = None, *, field: str | None = "sql") -> None:
+        super().__init__(message or "That query is not allowed here.", field=field)

@@ -13,6 +13,10 @@ class Tile:
     value: str | int
     help: str | None = None
     icon: str | None = None
+    # The change against a comparison period, as text ("+2.1 pts", "-$120.00"); its arrow is green
+    # when it goes up unless delta_color says otherwise ("inverse": down is good, "off": grey).
+    delta: str | None = None
+    delta_color: str = "normal"
 
 
 # About how many characters of tile values fit side by side in the main column of a laptop-wide
@@ -31,7 +35,8 @@ def tiles(items: list[Tile], *, columns: int | None = None) -> None:
     for start in range(0, len(items), per_row):
         for column, item in zip(st.columns(width), items[start:start + per_row]):
             with column:
-                st.metric(item.label, item.value, help=item.help, border=True)
+                st.metric(item.label, item.value, help=item.help, border=True, delta=item.delta,
+                          delta_color=item.delta_color)
 
 
 def percent(value: float | None) -> str:

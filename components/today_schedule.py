@@ -6,7 +6,10 @@ earlier or later visits) reruns that provider's part, and, when it changed a vis
 the waiting room (``st.rerun`` with fragment keys from the button's callback), never the whole page.
 
 At check-out (a completed visit) of a patient who owes money, the roles that take payments get a
-"Take payment" link to the Billing tab of the patient's file.
+"Take payment" link to the Billing tab of the patient's file. A visit still expected (scheduled or
+confirmed) whose no-show risk is medium or high carries a marker, its reasons in the help text:
+the day's expected visits are scored once per full run (``db.noshow_risk``, its model fitted once
+a day), and a part rerun alone reuses those scores.
 
 A fragment rerun calls its function again with the arguments of the last full run, so the rows
 are not passed in: the full run reads the day once and hands each part its rows
@@ -21,7 +24,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from clinic import frontdesk, scheduling, timeutil, today_view
+from clinic import frontdesk, noshow_risk, scheduling, timeutil, today_view
 from clinic.access import can_do
 from clinic.errors import ClinicError
 from clinic.money import money_text
@@ -29,6 +32,7 @@ from clinic.scheduling import STATUS_COLOURS, STATUS_LABELS, Rules
 from components.kpi import Tile, tiles
 from components.text import md
 from db import Connection, appointments, ar_reports, users
+from db import noshow_risk as risk_model
 
 PATIENTS_PAGE = "pages/patients.py"  # its url_path is its file stem, as app.py registers every page
 SUMMARY_KEY = "today_summary"
@@ -76,6 +80,16 @@ class DayScreen:
     # (not one per provider's part): provider id -> patient id -> amount, taken once like
     # ``prefetched``; a part rerun alone reads its own patients' again.
     owed_prefetched: dict[int, dict[int, Decimal]] = field(default_factory=dict)
+    # No-show risk of the day's visits still expected, by appointment id: scored by the full run's
+    # summary (one query), kept for the part reruns (a click there changes no one's risk).
+    risks: dict[int, noshow_risk.Risk] | None = None
+
+    def risk_of(self, rows: list) -> dict[int, noshow_risk.Risk]:
+        """The no-show risks of ``rows`` still expected (the day's, scored once per full run)."""
+        if self.risks is None:
+            expected = [r.id for r in rows if r.status in today_view.WAITING_FOR_ARRIVAL]
+            self.risks = risk_model.score_upcoming(self.conn, appointment_ids=expected) if expected else {}
+        return self.risks
 
     def prefetch_owed(self, rows: list) -> None:
         owed = owed_at_check_out(self.conn, rows)
@@ -129,6 +143,7 @@ def summary(screen: DayScreen, tiles_box, waiting_box) -> None:
 def _summary(screen: DayScreen, tiles_box, waiting_box) -> None:
     rows = screen.rows(SUMMARY_KEY)
     now = timeutil.now_utc()
+    screen.risk_of(rows)  # the day's visits still expected, scored once for every provider's part
     counts = frontdesk.day_counts(rows)
     late = sum(1 for r in rows if screen.is_today and today_view.late_minutes(r, now) is not None)
     with tiles_box:
@@ -199,12 +214,13 @@ def _provider_part(screen: DayScreen, provider_id: int, name: str) -> None:
         drawn = set()
         now_marked = not screen.is_today
         owed = _owed_at_check_out(screen, provider_id, part.shown)
+        risks = screen.risk_of(part.shown)
         for row in part.shown:
             if not now_marked and row.start_at > now:
                 if drawn:  # between the visits already due and those still to come
                     st.caption(f":red[— now {screen.local(now)} —]")
                 now_marked = True
-            _row(screen, row, now, actionable, provider_id, owed.get(row.patient_id))
+            _row(screen, row, now, actionable, provider_id, owed.get(row.patient_id), risks.get(row.id))
             drawn.add(row.id)
         if part.later or (provider_id in ss.get(LATER_KEY, ()) and not screen.query):
             unfolded = provider_id in ss.get(LATER_KEY, ())
@@ -219,6 +235,16 @@ def _provider_part(screen: DayScreen, provider_id: int, name: str) -> None:
         for appointment_id in [i for i, e in errors.items() if e[0] == provider_id and i not in drawn]:
             _, patient, message = errors.pop(appointment_id)
             st.error(f"{md(patient)}: {message}", icon=":material/error:")
+
+
+def _risk_marker(row, risk: noshow_risk.Risk | None) -> tuple[str, str | None]:
+    """A badge for a medium or high no-show risk of a visit still expected, and its reasons."""
+    if risk is None or risk.band == "low" or row.status not in today_view.WAITING_FOR_ARRIVAL:
+        return "", None
+    label = noshow_risk.BAND_LABELS[risk.band]
+    why = ", ".join(risk.reasons) or "like visits that were missed before"
+    return (f" :{noshow_risk.BAND_COLOURS[risk.band]}-badge[:material/warning: {label} no-show risk]",
+            f"{label} no-show risk (about {risk.score:.0%}): {why}.")
 
 
 def _status_badges(screen: DayScreen, row, now: datetime) -> str:
@@ -258,7 +284,7 @@ def _owed_at_check_out(screen: DayScreen, provider_id: int, rows: list) -> dict:
     return owed if owed is not None else owed_at_check_out(screen.conn, rows)
 
 
-def _row(screen: DayScreen, row, now: datetime, actionable: bool, provider_id: int, owes=None) -> None:
+def _row(screen: DayScreen, row, now: datetime, actionable: bool, provider_id: int, owes=None, risk=None) -> None:
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"today_row_{row.id}"):
         st.markdown(f"**{screen.local(row.start_at)}**  \n:gray[{screen.local(row.end_at)}]", width=52)
         if screen.patients_page is not None:
@@ -267,7 +293,9 @@ def _row(screen: DayScreen, row, now: datetime, actionable: bool, provider_id: i
         else:
             st.markdown(f"{md(row.patient)}  \n:gray[MRN {md(row.mrn)}]", width=240)
         reason = f" · :gray[{md(row.reason)}]" if row.reason else ""
-        st.markdown(f"{md(row.visit_type)}{reason}  \n{_status_badges(screen, row, now)}", width="stretch")
+        marker, why = _risk_marker(row, risk)
+        st.markdown(f"{md(row.visit_type)}{reason}  \n{_status_badges(screen, row, now)}{marker}", width="stretch",
+                    help=md(why) if why else None)
         if owes and row.status == "completed":
             st.page_link(screen.patients_page, label=f"Take payment · {md(money_text(owes))}",
                          icon=":material/payments:", query_params={"patient": str(row.patient_id), "tab": "billing"},

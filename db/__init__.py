@@ -12,6 +12,12 @@ What matters about the connection:
   in UTC and ``clinic/`` converts to the clinic's zone for display.
 * Writes that can race go through :func:`atomic`, which retries DuckDB's optimistic
   "Conflict on ..." errors a bounded number of times and then raises :class:`clinic.errors.Busy`.
+* DuckDB cannot touch the machine's files: after migrating, :func:`connect` limits its file access
+  to the folders the app itself uses (``backups/`` and ``imports/`` beside the database, see
+  :func:`app_folder`, plus any ``allow_dirs``) and switches external access off for the whole
+  database. So ``read_csv('/etc/passwd')``, ``COPY … TO``, ``ATTACH``, ``INSTALL`` and ``LOAD``
+  fail outside those folders, whoever runs them. It cannot be switched back on while the file is
+  open in this process; a second ``connect`` to the same file shares the first one's setting.
 """
 
 from __future__ import annotations
@@ -38,8 +44,13 @@ T = TypeVar("T")
 Connection = duckdb.DuckDBPyConnection
 
 
-def connect(path: str | Path) -> Connection:
-    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+# Folders beside the database file that DuckDB itself may read and write (backups, uploads).
+APP_FOLDERS = ("backups", "imports")
+
+
+def connect(path: str | Path, *, allow_dirs: tuple[str | Path, ...] | list[str | Path] = ()) -> Connection:
+    """Open (creating if needed) the database at ``path``, bring its schema up to date and lock
+    DuckDB's file access down to the app's folders (:data:`APP_FOLDERS`) and ``allow_dirs``.
 
     Raises :class:`clinic.errors.DatabaseLocked` when another process holds the file.
     """
@@ -55,7 +66,54 @@ def connect(path: str | Path) -> Connection:
     # connect(config=...) fails: the ICU extension is not loaded yet at that point.)
     conn.execute("SET GLOBAL TimeZone = 'UTC'")
     migrate(conn)
+    in_memory = str(path).startswith(":memory:")  # no folder of its own: only allow_dirs
+    own = [] if in_memory else [path.parent / name for name in APP_FOLDERS]
+    try:
+        lock_down(conn, own + [Path(d) for d in allow_dirs])
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def app_folder(conn: Connection, name: str) -> Path:
+    """The folder ``name`` (one of :data:`APP_FOLDERS`) beside this connection's database file:
+    the only places (with ``allow_dirs``) where DuckDB may read or write files."""
+    if name not in APP_FOLDERS:
+        raise ValueError(f"not an app folder: {name}")
+    (file,) = read_one(conn, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+    if not file:
+        raise ValueError("an in-memory database has no folders")
+    return Path(file).resolve().parent / name
+
+
+def lock_down(conn: Connection, folders: list[Path]) -> None:
+    """Allow DuckDB file access only inside ``folders`` (created if missing), then switch external
+    access off for the whole database (DuckDB cannot switch it back on).
+
+    Inside one process every connection to a file shares one database instance and its settings:
+    when an earlier ``connect`` locked it already, the folders must be among those it allowed.
+    """
+    wanted = []
+    for folder in folders:
+        folder = Path(folder).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        wanted.append(str(folder) + "/")
+    cur = conn.cursor()
+    try:
+        (external,) = cur.execute("SELECT current_setting('enable_external_access')").fetchone()
+        if not external:
+            (allowed,) = cur.execute("SELECT current_setting('allowed_directories')").fetchone()
+            missing = [w for w in wanted if not any(w.startswith(a) for a in allowed or [])]
+            if missing:
+                raise RuntimeError(
+                    f"this database is already open in this process with file access limited to {allowed}; "
+                    f"{missing} cannot be added now: pass allow_dirs to the first connect()")
+            return
+        cur.execute("SET GLOBAL allowed_directories = ?", [wanted])
+        cur.execute("SET GLOBAL enable_external_access = false")
+    finally:
+        cur.close()
 
 
 def migration_files() -> list[tuple[int, str, Path]]:

@@ -1,14 +1,15 @@
 """Reminder calls: the reminder day's booked patients with their phone numbers, where each call
 stands (a badge) and one click to record how it went (confirming also confirms the appointment).
 Patients who opted out of reminders are listed apart, not to be called. A big day comes a page
-at a time."""
+at a time. Each patient's no-show risk (learned from the clinic's own history, with its reasons)
+puts the riskiest calls first; the list can still be read by time."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from clinic import frontdesk, intake, timeutil
+from clinic import frontdesk, intake, noshow_risk, timeutil
 from clinic.access import can_do
 from clinic.errors import ClinicError
 from components.db_session import get_conn
@@ -16,6 +17,7 @@ from components.frame import require
 from components.kpi import Tile, tiles
 from components.text import md
 from db import appointments, availability, providers, settings
+from db import noshow_risk as risk_model
 
 user = require("reminders")
 conn = get_conn()
@@ -32,6 +34,7 @@ ERRORS_KEY = "_reminder_row_errors"
 PAGE_KEY = "reminders_page"
 PAGE_SIZE = 25
 SHOW_TO_CALL, SHOW_ALL = "Still to call", "All"
+RISKIEST, BY_TIME = "Riskiest first", "By time"
 ALL = 0
 ss = st.session_state
 
@@ -59,6 +62,14 @@ with controls[1]:
 with controls[2]:
     show = st.segmented_control("Show", [SHOW_TO_CALL, SHOW_ALL], key="reminders_show", default=SHOW_TO_CALL,
                                 on_change=first_page) or SHOW_TO_CALL
+with controls[3]:
+    # The calls still to make come riskiest first; "All" is the day as booked, by time.
+    order = BY_TIME
+    if show == SHOW_TO_CALL:
+        order = st.segmented_control("Order", [RISKIEST, BY_TIME], key="reminders_order", default=RISKIEST,
+                                     on_change=first_page,
+                                     help="Riskiest first: the patients most likely to miss their visit, "
+                                          "as the clinic's past visits show.") or RISKIEST
 ahead = "working day" if days_ahead == 1 else "working days"
 st.caption(
     f"{day:%A %d %B %Y}"
@@ -70,6 +81,7 @@ day_start, day_end = timeutil.day_bounds(day, tz)
 booked = [r for r in appointments.list_rows(conn, day_start, day_end, provider_id=provider_id or None)
           if r.status in frontdesk.REMINDABLE]
 rows, not_to_call = frontdesk.split_opted_out(booked)
+risks = risk_model.score_upcoming(conn, appointment_ids=[r.id for r in booked])
 counts = frontdesk.reminder_counts(rows)
 tiles([
     Tile("To call", counts.to_call, "Scheduled, opted in to reminders, and nobody has called yet."),
@@ -109,6 +121,14 @@ def call_state(row: appointments.AppointmentRow) -> str:
     return " ".join(badges) + (f"  \n:gray[called {when}]" if outcome and when else "")
 
 
+def risk_cell(risk: noshow_risk.Risk) -> tuple[str, str]:
+    """The no-show risk as a badge over its reasons, and the score in the help text."""
+    label = noshow_risk.BAND_LABELS[risk.band]
+    reasons = md(", ".join(risk.reasons)) if risk.reasons else "like most visits"
+    return (f":{noshow_risk.BAND_COLOURS[risk.band]}-badge[{label} no-show risk]  \n:gray[{reasons}]",
+            f"Chance of a no-show about {risk.score:.0%}, from the clinic's past visits.")
+
+
 def show_row(row: appointments.AppointmentRow) -> None:
     appointment_id = row.id
     with st.container(horizontal=True, vertical_alignment="center", gap="small", border=True,
@@ -117,6 +137,9 @@ def show_row(row: appointments.AppointmentRow) -> None:
         phone = intake.display_phone(row.phone, config["country"])
         st.markdown(f"**{md(row.patient)}**  \n" + (md(phone) if phone else ":red[no phone on file]"), width=230)
         st.markdown(f"{md(row.visit_type)}  \n:gray[{md(row.provider)}]", width=190)
+        if row.id in risks:
+            risk_body, risk_help = risk_cell(risks[row.id])
+            st.markdown(risk_body, width=210, help=risk_help)
         st.markdown(call_state(row), width=190)
         if may_record:
             # The actions as one group (it wraps under the row as a whole), named as such, so
@@ -138,6 +161,8 @@ if day in day_closed:
     st.info(f"The clinic is closed on {day:%A %d %B}: {md(day_closed[day] or 'clinic closed')}.",
             icon=":material/event_busy:")
 listed = [r for r in rows if show != SHOW_TO_CALL or frontdesk.needs_call(r.status, r.reminder_outcome)]
+if order == RISKIEST:
+    listed = noshow_risk.riskiest_first(listed, risks)
 # A visit changed elsewhere may have left the list (cancelled, checked in): say why here.
 listed_ids = {r.id for r in listed}
 for appointment_id in [i for i in ss.get(ERRORS_KEY, {}) if i not in listed_ids]:
@@ -149,7 +174,12 @@ elif not listed:
     st.success("Everyone on this day has been called.", icon=":material/check_circle:")
 else:
     page = frontdesk.page_of(len(listed), ss.get(PAGE_KEY, 0), PAGE_SIZE)
-    st.caption("Each row shows where the call stands; the buttons record how a call went. "
+    ranking = ""
+    if not risks:
+        ranking = "No-show risk shows once the clinic has kept and missed visits to learn from. "
+    elif order == RISKIEST:
+        ranking = "Riskiest first: the patients most likely to miss their visit, with why. "
+    st.caption(ranking + "Each row shows where the call stands; the buttons record how a call went. "
                "Patients who want to reschedule are moved on the Calendar.")
     for row in listed[page.start:page.end]:
         show_row(row)
@@ -167,7 +197,8 @@ if not_to_call:
     with st.expander(f"Not to be called ({len(not_to_call)}): opted out of reminders", icon=":material/phone_disabled:"):
         st.dataframe(
             pd.DataFrame([{"Time": local(r.start_at), "Patient": r.patient, "Visit type": r.visit_type,
-                           "Provider": r.provider, "Status": "Confirmed" if r.status == "confirmed" else "Scheduled"}
+                           "Provider": r.provider, "Status": "Confirmed" if r.status == "confirmed" else "Scheduled",
+                           "Risk": noshow_risk.risk_text(risks[r.id]) if r.id in risks else ""}
                           for r in not_to_call]),
             hide_index=True, width="stretch",
         )

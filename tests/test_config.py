@@ -22,9 +22,11 @@ def test_xsrf_and_cors_protection_stay_on():
     assert server["enableCORS"] is True
 
 
-def test_uploads_are_capped_at_ten_megabytes_and_the_server_is_headless():
+def test_uploads_are_capped_and_the_server_is_headless():
     server = load()["server"]
-    assert server["maxUploadSize"] == 10
+    # 25 MB for an appointment-history CSV (the public no-show data set is 10.2 MB); documents
+    # have their own 10 MB cap.
+    assert server["maxUploadSize"] == 25
     assert server["headless"] is True
 
 

@@ -2,14 +2,14 @@
 chart, a caption saying what it counts, and its data as CSV. A frame with no rows shows a plain
 message instead of an empty chart.
 
-Nothing is computed here beyond labels and colours: every grouping and every sum is the
-database's. Costs arrive as float (``.df()`` turns DECIMAL into float): they are drawn and written
-to CSV with two decimals, never added up here.
+The frame around each chart (heading, caption, CSV) and the plotly layout are shared with the
+analytics charts (components.charts). Nothing is computed here beyond labels and colours: every
+grouping and every sum is the database's. Costs arrive as float (``.df()`` turns DECIMAL into
+float): they are drawn and written to CSV with two decimals, never added up here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -17,13 +17,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from clinic.inventory import CATEGORIES, CATEGORY_LABELS
+from components.charts import plot as _plot
+from components.charts import section as _section
 
 LOW_COLOUR, OK_COLOUR, ORDER_COLOUR, POINT_COLOUR = "#dc2626", "#2563eb", "#93c5fd", "#111827"
 # One colour per category, the same in every chart.
 CATEGORY_COLOURS = dict(zip(CATEGORIES, ("#2563eb", "#16a34a", "#9333ea", "#ea580c", "#64748b", "#0891b2")))
 EXPIRY_COLOURS = {"Expired": "#dc2626", "Expiring soon": "#f59e0b", "Later": "#16a34a"}
-_LAYOUT = dict(margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-               hovermode="closest")
 
 
 def _label(category: str) -> str:
@@ -38,31 +38,6 @@ def _in_category_order(frame: pd.DataFrame, column: str | None):
     order = {category: n for n, category in enumerate(CATEGORIES)}
     keys = sorted(frame[column].unique(), key=lambda c: order.get(c, len(order)))
     return [(_label(key), frame[frame[column] == key]) for key in keys]
-
-
-def csv_button(frame: pd.DataFrame, *, columns: dict[str, str], file_name: str, key: str) -> None:
-    """Download the chart's data: ``columns`` maps the frame's columns to the CSV's headers."""
-    st.download_button(
-        "Download data (CSV)", key=key, icon=":material/download:", on_click="ignore", mime="text/csv",
-        file_name=file_name,
-        data=lambda: frame[list(columns)].rename(columns=columns).to_csv(index=False, float_format="%.2f"),
-    )
-
-
-def _section(title: str, frame: pd.DataFrame, *, empty: str, draw: Callable[[], None], caption: str,
-             csv_columns: dict[str, str], file_name: str, key: str) -> None:
-    st.subheader(title, divider="gray")
-    if frame.empty:
-        st.info(empty, icon=":material/info:")
-        return
-    draw()
-    st.caption(caption)
-    csv_button(frame, columns=csv_columns, file_name=file_name, key=f"{key}_csv")
-
-
-def _plot(figure: go.Figure, key: str) -> None:
-    figure.update_layout(**_LAYOUT)
-    st.plotly_chart(figure, key=key, config={"displaylogo": False})
 
 
 # --- on hand against the reorder point ------------------------------------------------------------

@@ -100,7 +100,7 @@ def documents_tab(ctx: FileContext, *, may_upload: bool) -> None:
         return
     with st.form(f"doc_upload_form_{ctx.id}", border=True):
         st.file_uploader("File: PDF, PNG or JPEG, at most 10 MB", type=UPLOAD_TYPES, key=_upload_key(ctx),
-                         help="The file's content is checked, not just its name.")
+                         max_upload_size=10, help="The file's content is checked, not just its name.")
         forms.field_error(DOC_FORM, "file")
         cat_col, date_col = st.columns(2)
         with cat_col:

@@ -179,3 +179,31 @@ def test_the_page_opens_on_the_next_working_day(signed_in):
     at.switch_page("pages/reminders.py").run()
     assert at.date_input(key="reminders_day").value == TUESDAY
     assert any("next reminder day" in c.value for c in at.caption)
+
+
+def test_each_row_shows_its_no_show_risk_and_the_riskiest_call_comes_first(signed_in, app_env):
+    still = [r for r in to_call(app_env) if r.status == "scheduled"]  # in time order
+    habitual = still[-1]  # the last call by time, booked 40 days ahead for a patient who missed
+    # all five visits they had
+    with database(app_env) as conn:
+        patient_id = make_patient(conn)
+        conn.execute("UPDATE appointments SET patient_id = ?, booked_at = start_at - INTERVAL 40 DAY WHERE id = ?",
+                     [patient_id, habitual.id])
+        for weeks in range(1, 6):
+            make_appointment(conn, patient_id=patient_id, provider_id=habitual.provider_id,
+                             type_id=habitual.type_id, start_at=habitual.start_at - timedelta(weeks=weeks),
+                             status="no_show")
+    at = open_reminders(signed_in)
+
+    def call_order():
+        return [int(b.key.rsplit("_", 1)[1]) for b in at.button if b.key and b.key.startswith("reminder_confirmed_")]
+
+    assert call_order()[0] == habitual.id  # riskiest first
+    cell = next(m for m in at.container(key=f"reminder_row_{habitual.id}").markdown if "no-show risk" in m.value)
+    assert cell.value.startswith(":red-badge[High no-show risk]")
+    assert "5 of 5 missed" in cell.value
+    assert "Chance of a no-show about" in cell.proto.help
+    # Every row says its risk; and the list can still be read by time.
+    assert all("no-show risk" in row_text(at, r) for r in still)
+    at.segmented_control(key="reminders_order").set_value("By time").run()
+    assert call_order() == [r.id for r in still]

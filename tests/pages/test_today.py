@@ -428,3 +428,24 @@ def test_the_arrows_move_one_day(signed_in, key, shift):
     at = open_today(signed_in)
     at.button(key=key).click().run()
     assert at.date_input(key="today_day").value == SEED_TODAY + timedelta(days=shift)
+
+
+def test_a_visit_likely_to_be_missed_carries_a_risk_marker_with_its_reasons(signed_in, app_env):
+    habitual = row_at(app_env, 8, 0, "Daniel Reyes, NP")
+    with database(app_env) as conn:  # booked 40 days ahead, for a patient who missed all five
+        patient_id = make_patient(conn)
+        conn.execute("UPDATE appointments SET patient_id = ?, booked_at = start_at - INTERVAL 40 DAY WHERE id = ?",
+                     [patient_id, habitual.id])
+        for weeks in range(1, 6):
+            make_appointment(conn, patient_id=patient_id, provider_id=habitual.provider_id,
+                             type_id=habitual.type_id, start_at=habitual.start_at - timedelta(weeks=weeks),
+                             status="no_show")
+    at = open_today(signed_in)
+    (marked,) = [m for m in at.container(key=f"today_row_{habitual.id}").markdown if "no-show risk" in m.value]
+    assert ":red-badge[:material/warning: High no-show risk]" in marked.value
+    assert "5 of 5 missed" in marked.proto.help
+    # A low risk is not marked: most of the morning's visits carry no marker.
+    shown = [r for r in day_rows(app_env) if r.start_at < local(8, 30)]
+    quiet = [r for r in shown
+             if not any("no-show risk" in m.value for m in at.container(key=f"today_row_{r.id}").markdown)]
+    assert len(quiet) >= len(shown) // 2
