@@ -62,8 +62,11 @@ def test_a_reminder_call_outcome_is_recorded_with_one_click(app):
     page = app.page
     # The default day is the next working day: its patients are listed with their phone numbers.
     expect(page.get_by_text(f"{next_working_day():%A %d %B %Y}").first).to_be_visible()
-    row = page.locator('[class*="st-key-reminder_row_"]').first
-    expect(row.get_by_text("Not called yet")).to_be_visible()
+    first = page.locator('[class*="st-key-reminder_row_"]').first
+    expect(first.get_by_text("Not called yet")).to_be_visible()
+    # Hold on to this patient's row by its key: the list is sorted riskiest first, so a row may move.
+    key = re.search(r"st-key-reminder_row_\S+", first.get_attribute("class")).group(0)
+    row = page.locator(f".{key}")
     # Every outcome is an action (no solid button that could read as a state).
     assert row.locator('[data-testid="stBaseButton-primary"]').count() == 0
     row.get_by_role("button", name="No answer").click()
