@@ -283,14 +283,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         elif "pages" in parts:
             item.add_marker(pytest.mark.slow)
-    # The long files first (browser tests, then the seeders), so that pytest-xdist, which hands
-    # out whole files in this order, ends with short ones and both workers finish together. A
-    # stable sort: each file's tests stay together and in their order.
-    def weight(item) -> int:
-        parts = Path(str(item.fspath)).parts
-        return 0 if "e2e" in parts else 1 if "demo" in parts else 2
-
-    items.sort(key=weight)
 
 
 @pytest.fixture
