@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from clinic import hours, scheduling
+from clinic.timeutil import age_on  # noqa: F401 - where the age groups come from (db/reports.py, tests)
 
 # --- the no-show rate ----------------------------------------------------------------------------
 
@@ -84,11 +85,6 @@ def lead_time_bucket(days: int) -> str:
 def age_group(years: int) -> str:
     """The age group of a patient ``years`` old (full years, on the appointment's date)."""
     return _bucket(years, AGE_GROUPS, AGE_LIMITS)
-
-
-def age_on(date_of_birth: date, on: date) -> int:
-    """Full years old on ``on`` (a 29 February birthday counts from 1 March in other years)."""
-    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
 
 
 def reminder_group(outcome: str | None, sent: bool | None = None) -> str:

@@ -20,7 +20,7 @@ from fpdf import FontFace
 
 from clinic.printing import GREY, INK, ClinicPDF
 from clinic.scheduling import STATUS_LABELS
-from clinic.timeutil import to_local
+from clinic.timeutil import age_on, to_local
 
 ALERTS_HELP = "Allergies recorded at intake."
 
@@ -79,14 +79,6 @@ class AppointmentFacts(Protocol):
     reason: str | None
     first_visit: bool | None
     allergies: str | None
-
-
-def age_on(date_of_birth: date, on: date) -> int:
-    """Full years old on ``on`` (a 29 February birthday counts from 1 March in other years)."""
-    years = on.year - date_of_birth.year
-    if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):
-        years -= 1
-    return years
 
 
 def age_label(date_of_birth: date | None, on: date) -> str:

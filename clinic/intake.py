@@ -14,6 +14,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from clinic.errors import ValidationError
+from clinic.timeutil import age_on  # noqa: F401 - the patient header shows it
 
 MAX_AGE_YEARS = 120
 SEXES = ("female", "male", "other", "unknown")
@@ -272,10 +273,6 @@ def _validate_plan(plan: dict, rank: int) -> dict:
         raise ValidationError(errors)
     return {"rank": rank, "payer_id": int(plan["payer_id"]), "member_id": member or "SELF-PAY",
             "group_number": group, "subscriber_name": subscriber, "subscriber_relationship": relationship}
-
-
-def age_on(dob: date, day: date) -> int:
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
 def display_value(value: object) -> str:

@@ -66,3 +66,8 @@ def last_days_bounds(today_: date, days: int, tz: str) -> tuple[datetime, dateti
     start, _ = day_bounds(today_ - timedelta(days=days), tz)
     end, _ = day_bounds(today_, tz)
     return start, end
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    """Full years old on ``on`` (a 29 February birthday counts from 1 March in other years)."""
+    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
