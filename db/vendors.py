@@ -164,25 +164,7 @@ def save_vendor(conn: Connection, values: dict, *, user: Any, vendor_id: int | N
                             [clean["name"], vendor_id]).fetchone()
         if clash:
             raise ValidationError({"name": "Another vendor already has that name."})
-        params = dict(clean, active=True if active is None else bool(active))
-        if vendor_id is None:
-            (new_id,) = cur.execute(
-                "INSERT INTO vendors (name, contact_person, phone, email, account_number, lead_time_days,"
-                " minimum_order, notes, active) VALUES ($name, $contact_person, $phone, $email, $account_number,"
-                " $lead_time_days, $minimum_order, $notes, $active) RETURNING id", params).fetchone()
-            audit.record(cur, actor, "vendor.create", "vendor", new_id, detail=params)
-            return new_id
-        row = cur.execute("SELECT active FROM vendors WHERE id = ?", [vendor_id]).fetchone()
-        if row is None:
-            raise NotFound("That vendor does not exist.")
-        if active is None:
-            params["active"] = row[0]
-        cur.execute(
-            "UPDATE vendors SET name = $name, contact_person = $contact_person, phone = $phone, email = $email,"
-            " account_number = $account_number, lead_time_days = $lead_time_days, minimum_order = $minimum_order,"
-            " notes = $notes, active = $active WHERE id = $id", dict(params, id=vendor_id))
-        audit.record(cur, actor, "vendor.update", "vendor", vendor_id, detail=params)
-        return vendor_id
+        return _save_row(cur, actor, "vendor", clean, active, vendor_id)
 
     return atomic(conn, write)
 
@@ -277,25 +259,7 @@ def save_contractor(conn: Connection, values: dict, *, user: Any, contractor_id:
                             [clean["name"], clean["service"], contractor_id]).fetchone()
         if clash:
             raise ValidationError({"name": "This contractor is already listed for that service."})
-        params = dict(clean, active=True if active is None else bool(active))
-        if contractor_id is None:
-            (new_id,) = cur.execute(
-                "INSERT INTO service_contractors (name, service, contact_person, phone, email, contract_start,"
-                " contract_end, notes, active) VALUES ($name, $service, $contact_person, $phone, $email,"
-                " $contract_start, $contract_end, $notes, $active) RETURNING id", params).fetchone()
-            audit.record(cur, actor, "contractor.create", "contractor", new_id, detail=params)
-            return new_id
-        row = cur.execute("SELECT active FROM service_contractors WHERE id = ?", [contractor_id]).fetchone()
-        if row is None:
-            raise NotFound("That contractor does not exist.")
-        if active is None:
-            params["active"] = row[0]
-        cur.execute(
-            "UPDATE service_contractors SET name = $name, service = $service, contact_person = $contact_person,"
-            " phone = $phone, email = $email, contract_start = $contract_start, contract_end = $contract_end,"
-            " notes = $notes, active = $active WHERE id = $id", dict(params, id=contractor_id))
-        audit.record(cur, actor, "contractor.update", "contractor", contractor_id, detail=params)
-        return contractor_id
+        return _save_row(cur, actor, "contractor", clean, active, contractor_id)
 
     return atomic(conn, write)
 
@@ -309,3 +273,43 @@ def deactivate_contractor(conn: Connection, contractor_id: int, *, user: Any) ->
         audit.record(cur, actor, "contractor.deactivate", "contractor", contractor_id)
 
     atomic(conn, write)
+
+
+# The two kinds of supplier _save_row writes, with the columns a form sets; their statements are
+# built once here from these fixed names (no value ever goes into the SQL text).
+_COLUMNS = {
+    "vendor": ("vendors", ("name", "contact_person", "phone", "email", "account_number", "lead_time_days",
+                           "minimum_order", "notes", "active")),
+    "contractor": ("service_contractors", ("name", "service", "contact_person", "phone", "email",
+                                           "contract_start", "contract_end", "notes", "active")),
+}
+_STATEMENTS = {
+    entity: (
+        columns,
+        "INSERT INTO " + table + " (" + ", ".join(columns) + ") VALUES ("
+        + ", ".join("$" + c for c in columns) + ") RETURNING id",
+        "SELECT active FROM " + table + " WHERE id = ?",
+        "UPDATE " + table + " SET " + ", ".join(c + " = $" + c for c in columns) + " WHERE id = $id",
+    )
+    for entity, (table, columns) in _COLUMNS.items()
+}
+
+
+def _save_row(cur: Connection, actor: Any, entity: str, clean: dict, active: object, row_id: int | None) -> int:
+    """Insert (``row_id`` None) or update a vendor or contractor with its checked fields and audit
+    it; ``active`` None keeps an existing row's (a new one is active)."""
+    columns, insert, select_active, update = _STATEMENTS[entity]
+    params = dict(clean, active=True if active is None else bool(active))
+    values = {c: params[c] for c in columns}
+    if row_id is None:
+        (new_id,) = cur.execute(insert, values).fetchone()
+        audit.record(cur, actor, entity + ".create", entity, new_id, detail=params)
+        return new_id
+    row = cur.execute(select_active, [row_id]).fetchone()
+    if row is None:
+        raise NotFound("That " + entity + " does not exist.")
+    if active is None:
+        params["active"] = values["active"] = row[0]
+    cur.execute(update, dict(values, id=row_id))
+    audit.record(cur, actor, entity + ".update", entity, row_id, detail=params)
+    return row_id
