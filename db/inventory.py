@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 
 from clinic import inventory as rules
-from clinic import timeutil
+from clinic import intake, timeutil
 from clinic.errors import ClinicError, NotFound, OutOfStock, ValidationError
 from clinic.money import parse_amount
 from db import Connection, atomic, audit, read, read_one
@@ -202,8 +202,8 @@ def _location(cur: Connection, location_id: int | None, *, field: str = "locatio
 
 
 def _clean(text: Any, limit: int = 200) -> str | None:
-    cleaned = " ".join(str(text or "").split())[:limit]
-    return cleaned or None
+    """Typed text as stored (clinic.intake.clean_text), None when empty."""
+    return intake.clean_text(text, limit) or None
 
 
 def receive_in(cur: Connection, actor: Any, *, item_id: int, quantity: Any, lot_number: str | None = None,
