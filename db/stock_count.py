@@ -32,6 +32,7 @@ from clinic.errors import ClinicError, NotFound
 from clinic.inventory import CATEGORIES, whole_quantity
 from db import Connection, atomic, audit, inventory, read, read_one
 from db.actors import acting
+from db.stock_catalog import blank
 
 ACTION = "inventory.stock"
 REASON = "count"
@@ -140,14 +141,6 @@ class _Counted:
     label: str
 
 
-def _is_blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:  # NaN from a table cell left empty
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
 def _item(cur: Connection, item_id: int) -> tuple[str, str, str, bool]:
     row = cur.execute("SELECT sku, name, unit, lot_tracked FROM stock_items WHERE id = ?", [item_id]).fetchone()
     if row is None:
@@ -163,7 +156,7 @@ def _read_counts(cur: Connection, counted: Mapping[CountKey, Any],
     out: list[_Counted] = []
     problems: list[str] = []
     for key, value in counted.items():
-        if _is_blank(value):
+        if blank(value):
             continue
         item_id, lot_id = key
         sku, name, unit, lot_tracked = _item(cur, item_id)
