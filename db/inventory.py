@@ -38,6 +38,9 @@ from db import Connection, atomic, audit, read, read_one
 from db.actors import acting
 
 STOCK = "inventory.stock"
+# SQL: a lot (alias ``l``) that may still be used on ``$today`` (through its expiry date). The SQL
+# form of clinic.inventory.is_expired, for every query that counts usable stock.
+USABLE_LOT = "(l.expires_on IS NULL OR l.expires_on >= $today)"
 
 
 @dataclass(frozen=True)

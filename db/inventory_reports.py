@@ -25,6 +25,7 @@ import pandas as pd
 from clinic import inventory as rules
 from clinic import timeutil
 from db import Connection, read, read_df, settings
+from db.inventory import USABLE_LOT
 
 GROUPS = ("item", "category")
 _DAY_US = 86_400 * 1_000_000
@@ -95,7 +96,6 @@ FROM picked GROUP BY period
 ORDER BY month
 """
 
-_USABLE_LOT = "(l.expires_on IS NULL OR l.expires_on >= $today)"
 
 
 def _tz(conn: Connection, tz: str | None) -> str:
@@ -137,8 +137,8 @@ def on_hand_vs_reorder(conn: Connection, *, category: str | None = None, today: 
     return read_df(
         conn,
         "WITH stock AS (SELECT b.item_id,"
-        "   sum(b.quantity) FILTER (WHERE " + _USABLE_LOT + ") AS usable,"
-        "   sum(b.quantity) FILTER (WHERE NOT " + _USABLE_LOT + ") AS expired"
+        "   sum(b.quantity) FILTER (WHERE " + USABLE_LOT + ") AS usable,"
+        "   sum(b.quantity) FILTER (WHERE NOT " + USABLE_LOT + ") AS expired"
         "   FROM stock_balances b JOIN stock_lots l ON l.id = b.lot_id GROUP BY b.item_id)"
         " SELECT i.id AS item_id, i.name AS item, i.sku, i.category, i.unit,"
         "  CAST(coalesce(s.usable, 0) AS BIGINT) AS on_hand, CAST(coalesce(s.expired, 0) AS BIGINT) AS expired,"
@@ -207,7 +207,7 @@ def days_of_supply(conn: Connection, *, window_days: int = 30, as_of: date, tz: 
     rows = read(
         conn,
         "WITH stock AS (SELECT b.item_id, sum(b.quantity) AS usable FROM stock_balances b"
-        "   JOIN stock_lots l ON l.id = b.lot_id WHERE " + _USABLE_LOT + " GROUP BY b.item_id),"
+        "   JOIN stock_lots l ON l.id = b.lot_id WHERE " + USABLE_LOT + " GROUP BY b.item_id),"
         " used AS (SELECT item_id, -sum(quantity) AS units FROM stock_movements"
         "   WHERE kind = 'usage' AND occurred_at >= $lo AND occurred_at < $hi GROUP BY item_id)"
         " SELECT i.id, i.name, i.sku, i.category, i.unit, CAST(coalesce(s.usable, 0) AS BIGINT),"

@@ -21,6 +21,7 @@ from clinic import timeutil
 from clinic.errors import ClinicError, NotFound
 from db import Connection, atomic, audit, inventory, read, settings
 from db.actors import acting
+from db.inventory import USABLE_LOT
 
 ACTION = "inventory.stock"
 REASON = "restock"
@@ -51,7 +52,7 @@ _PARS = """
 WITH usable AS (
     SELECT b.item_id, b.location_id, sum(b.quantity)::INTEGER AS quantity
     FROM stock_balances b JOIN stock_lots l ON l.id = b.lot_id
-    WHERE b.quantity > 0 AND (l.expires_on IS NULL OR l.expires_on >= $today)
+    WHERE b.quantity > 0 AND """ + USABLE_LOT + """
     GROUP BY b.item_id, b.location_id
 )
 SELECT loc.id, loc.name, i.id, i.sku, i.name, i.unit, p.par,

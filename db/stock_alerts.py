@@ -19,6 +19,7 @@ from clinic import timeutil
 from clinic.errors import ClinicError, NotFound
 from db import Connection, atomic, audit, read, read_one, settings
 from db.actors import acting
+from db.inventory import USABLE_LOT
 
 
 def _today(conn: Connection, today: date | None) -> date:
@@ -56,7 +57,7 @@ FROM stock_items i
 LEFT JOIN (
     SELECT b.item_id, sum(b.quantity) AS on_hand
     FROM stock_balances b JOIN stock_lots l ON l.id = b.lot_id
-    WHERE l.expires_on IS NULL OR l.expires_on >= $today
+    WHERE """ + USABLE_LOT + """
     GROUP BY b.item_id
 ) h ON h.item_id = i.id
 LEFT JOIN stock_on_order o ON o.item_id = i.id
