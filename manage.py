@@ -12,6 +12,7 @@ import getpass
 import os
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import db
@@ -135,6 +136,66 @@ def cmd_import_synthea(args: argparse.Namespace) -> int:
     return _import(args.db, folder, lambda conn: synthea.import_synthea(conn, folder, user="manage.py"))
 
 
+def cmd_export_837(args: argparse.Namespace) -> int:
+    """Draft claims ready to send as one 837P file; they become submitted."""
+    from clinic.money import money_text
+    from db import claim_batches, payers
+
+    out: Path = args.out
+    if out.exists():
+        print(f"{out} exists already: choose a new file name (claim files are never overwritten).", file=sys.stderr)
+        return EXIT_ERROR
+    conn = _open(args.db)
+    try:
+        payer_id = None
+        if args.payer:
+            wanted = args.payer.strip().upper()
+            found = [p for p in payers.list_payers(conn, active_only=False)
+                     if wanted in (str(p.id), (p.payer_code or "").upper(), (p.electronic_id or "").upper())]
+            if not found:
+                print(f"No payer has the id, code or electronic ID {args.payer}.", file=sys.stderr)
+                return EXIT_ERROR
+            payer_id = found[0].id
+        sent = claim_batches.send_batch(conn, user="manage.py", payer_id=payer_id, since=args.since)
+        _name, text = claim_batches.batch_file(conn, sent.batch.id, user="manage.py")
+    finally:
+        conn.close()
+    out.write_text(text, encoding="ascii")
+    b = sent.batch
+    print(f"Wrote {out} ({b.file_name}): {b.claim_count} claims, {money_text(b.total_charge)}, now submitted.")
+    for skipped in sent.skipped:
+        print(f"Not sent {skipped.control_number}: {' '.join(skipped.problems)}")
+    return 0
+
+
+def cmd_import_835(args: argparse.Namespace) -> int:
+    """An 835 remittance posted to the claims it answers (or only reviewed, with --dry-run)."""
+    from clinic.money import money_text
+    from db import remittances
+
+    source: Path = args.file
+    if not source.is_file():
+        print(f"There is no file {source}.", file=sys.stderr)
+        return EXIT_ERROR
+    text = source.read_bytes().decode("latin-1")
+    conn = _open(args.db)
+    try:
+        if args.dry_run:
+            review = remittances.review_835(conn, text, file_name=source.name)
+        else:
+            review = remittances.import_835(conn, text, file_name=source.name, user="manage.py").review
+    finally:
+        conn.close()
+    print(remittances.summary(review) + ("" if args.dry_run else ": posted") + ".")
+    for plan in review.planned:
+        done = "post" if plan.outcome == "post" else plan.outcome.replace("_", " ")
+        print(f"  {plan.payment.control_number}: paid {money_text(plan.payment.paid)} -> {done}"
+              + (f" (invoice {plan.invoice_id})" if plan.invoice_id else "") + (f": {plan.reason}" if plan.reason else ""))
+    for plb in review.remittance.provider_adjustments:
+        print(f"  provider adjustment {plb.reason}{f' {plb.reference}' if plb.reference else ''}: {money_text(plb.amount)}")
+    return 0
+
+
 def _import(path: Path, readable: Path, run) -> int:
     """Open (or create) the database with ``readable`` open to DuckDB's reader, run one import
     and print its summary."""
@@ -216,6 +277,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_db(p)
     p.add_argument("dir", type=Path, help="the folder holding patients.csv, encounters.csv, claims.csv, ...")
     p.set_defaults(func=cmd_import_synthea)
+
+    p = sub.add_parser("export-837", help="write the draft claims ready to send as one 837P file")
+    add_db(p)
+    p.add_argument("--out", type=Path, required=True, help="the file to write (never overwritten)")
+    p.add_argument("--payer", help="only this payer's claims: its number, payer code or electronic ID")
+    p.add_argument("--since", type=date.fromisoformat, help="only services on or after this date (YYYY-MM-DD)")
+    p.set_defaults(func=cmd_export_837)
+
+    p = sub.add_parser("import-835", help="post an 835 remittance file to the claims it answers")
+    add_db(p)
+    p.add_argument("file", type=Path, help="the 835 file")
+    p.add_argument("--dry-run", action="store_true", help="only say what would be posted")
+    p.set_defaults(func=cmd_import_835)
     return parser
 
 

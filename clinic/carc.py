@@ -57,6 +57,7 @@ _REASONS: Final = (
     Reason("131", "Discount negotiated for this claim.", seen=True),
     Reason("197", "Precertification, authorization or notification was missing."),
     Reason("204", "Not covered under the patient's current benefit plan."),
+    Reason("253", "Sequestration: the federal reduction of the payment."),
     Reason("A2", "Contractual adjustment (retired: see 45).", active=False, seen=True),
 )
 
@@ -81,13 +82,18 @@ class UnknownReasonCode(ClinicError):
         super().__init__(f"“{text}” is not a known adjustment reason (e.g. CO-45, PR-1).", field="reason_code")
 
 
-def parse(text: str, *, allow_retired: bool = False) -> tuple[str, str]:
-    """``"co-45"``, ``"CO 45"`` or ``"CO-45"`` -> ``("CO", "45")``; unknown group or code refused."""
+def parse(text: str, *, allow_retired: bool = False, any_code: bool = False) -> tuple[str, str]:
+    """``"co-45"``, ``"CO 45"`` or ``"CO-45"`` -> ``("CO", "45")``; unknown group or code refused.
+
+    ``any_code``: a code not in the list above is taken as given (an 835 from a payer may use any
+    of X12's several hundred codes; a clerk typing picks from the list)."""
     match = _PATTERN.match(text or "")
     if match is None:
         raise UnknownReasonCode(text or "")
     group, code = match[1].upper(), match[2].upper()
     reason = REASONS.get(code)
+    if any_code and group in GROUPS and reason is None:
+        return group, code
     if group not in GROUPS or reason is None or (not reason.active and not allow_retired):
         raise UnknownReasonCode(text)
     return group, code

@@ -41,7 +41,7 @@ from clinic.money import ZERO, money_text, parse_amount
 # CARC reasons that reduce a payment as the contract says (not a denial): CO-45 over the fee
 # schedule, CO-131 negotiated discount, the retired 42/A2, OA-23 a prior payer's part, 94
 # processed for more than charged.
-REDUCTION_REASONS: Final = frozenset({"45", "131", "42", "A2", "23", "94"})
+REDUCTION_REASONS: Final = frozenset({"45", "131", "42", "A2", "23", "94", "253"})
 # Groups written off as a contractual adjustment; the others stay on the invoice.
 WRITE_OFF_GROUPS: Final = frozenset({"CO", "PI"})
 REMAINDER_CHOICES: Final = ("patient", "secondary", "none")
@@ -174,7 +174,8 @@ def _amount(value: object, field_name: str, errors: dict[str, str], *, allow_zer
         return ZERO
 
 
-def check_answer(charges: Mapping[int, tuple[int, Decimal]], answers: Sequence[LineAnswer]) -> CheckedAnswer:
+def check_answer(charges: Mapping[int, tuple[int, Decimal]], answers: Sequence[LineAnswer], *,
+                 any_code: bool = False) -> CheckedAnswer:
     """Validate an answer against the claim's lines. ``charges`` maps each claim line id to
     (position, charge). Every line must be answered once; amounts are >= 0 with at most 2 decimals
     (an adjustment > 0), paid <= allowed <= charge, each adjustment a known CARC group and reason,
@@ -201,7 +202,7 @@ def check_answer(charges: Mapping[int, tuple[int, Decimal]], answers: Sequence[L
                 errors[name] = f"Line {position}: choose the adjustment's reason (e.g. CO-45)."
                 continue
             try:
-                group, reason = carc.parse(adj.reason)
+                group, reason = carc.parse(adj.reason, allow_retired=any_code, any_code=any_code)
             except ClinicError as exc:
                 errors[name] = str(exc)
                 continue
@@ -274,9 +275,12 @@ def answer_money(answer: CheckedAnswer, *, balance: Decimal, paid_before: Decima
 
 def check_remainder(choice: str | None, *, balance_after: Decimal, has_secondary: bool) -> str:
     """Where what is left goes: ``patient`` or ``secondary`` (the patient's second coverage); with
-    nothing left it is ``none`` whatever was chosen."""
+    nothing left it is ``none`` whatever was chosen. ``auto`` (an 835 posted): the secondary when
+    there is one, else the patient."""
     if balance_after <= 0:
         return "none"
+    if choice == "auto":
+        return "secondary" if has_secondary else "patient"
     if choice not in ("patient", "secondary"):
         raise ClinicError(f"{money_text(balance_after)} is still owed: choose who is billed for it.",
                           field="remainder_to")

@@ -136,78 +136,93 @@ def post_answer(conn: Connection, claim_id: int, *, lines: Sequence[LineAnswer],
     if not isinstance(received_on, date):
         raise ClinicError("Enter the date the answer was received.", field="received_on")
     method_ = billing.check_method(method)
+    if read_one(conn, "SELECT 1 FROM claims WHERE id = ?", [claim_id]) is None:
+        raise NotFound("That claim does not exist.")
+
+    def write(cur: Connection) -> int:
+        return answer_in(cur, user, claim_id, lines=lines, received_on=received_on, remainder_to=remainder_to,
+                         note=note, method=method_, reference=reference)
+
+    return atomic(conn, write, attempts=ATTEMPTS)
+
+
+def answer_in(cur: Connection, user, claim_id: int, *, lines: Sequence[LineAnswer], received_on: date,
+              remainder_to: str, note: str = "", method: str = "eft", reference: str = "",
+              source: str = "manual") -> int:
+    """:func:`post_answer`'s work on the caller's transaction (the 835 import posts many claims in
+    one). Every check runs before the first row is written (only the invoice's and the claim's
+    version bumps come first), so a refusal leaves nothing of this answer behind. ``source``
+    '835' accepts any well-formed CARC code and ``remainder_to='auto'``."""
     note_ = " ".join((note or "").split())[:300] or None
-    row = read_one(conn, "SELECT invoice_id FROM claims WHERE id = ?", [claim_id])
+    row = cur.execute("SELECT invoice_id FROM claims WHERE id = ?", [claim_id]).fetchone()
     if row is None:
         raise NotFound("That claim does not exist.")
     invoice_id = row[0]
+    money = lock_invoice(cur, invoice_id)
+    actor = acting(cur, user, ACTION)
+    status, _invoice, patient_id = lock_claim_in(cur, claim_id)
+    if received_on > today(timezone_in(cur)):
+        raise ClinicError("The date received cannot be in the future.", field="received_on")
+    rank, payer_id, control = cur.execute("SELECT rank, payer_id, control_number FROM claims WHERE id = ?",
+                                          [claim_id]).fetchone()
+    charges = {line_id: (position, charge) for line_id, position, charge in cur.execute(
+        "SELECT id, position, charge FROM claim_lines WHERE claim_id = ?", [claim_id]).fetchall()}
+    checked = rules.check_answer(charges, lines, any_code=source == "835")
+    rules.check_answer_move(status, checked.status_after)
+    billing.check_takes_money(money.status)
+    paid_before, write_off_before = _latest_answer_money(cur, claim_id)
+    posted = rules.answer_money(checked, balance=money.balance, paid_before=paid_before,
+                                write_off_before=write_off_before)
+    has_secondary = rank == 1 and coverage_in(cur, patient_id, 2) is not None
+    if remainder_to == "auto":
+        has_secondary = has_secondary and cur.execute(
+            "SELECT 1 FROM claims WHERE invoice_id = ? AND rank = 2", [invoice_id]).fetchone() is None
+    remainder = rules.check_remainder(remainder_to, balance_after=posted.balance_after, has_secondary=has_secondary)
 
-    def write(cur: Connection) -> int:
-        money = lock_invoice(cur, invoice_id)
-        actor = acting(cur, user, ACTION)
-        status, _invoice, patient_id = lock_claim_in(cur, claim_id)
-        if received_on > today(timezone_in(cur)):
-            raise ClinicError("The date received cannot be in the future.", field="received_on")
-        rank, payer_id, control = cur.execute("SELECT rank, payer_id, control_number FROM claims WHERE id = ?",
-                                              [claim_id]).fetchone()
-        charges = {line_id: (position, charge) for line_id, position, charge in cur.execute(
-            "SELECT id, position, charge FROM claim_lines WHERE claim_id = ?", [claim_id]).fetchall()}
-        checked = rules.check_answer(charges, lines)
-        rules.check_answer_move(status, checked.status_after)
-        billing.check_takes_money(money.status)
-        paid_before, write_off_before = _latest_answer_money(cur, claim_id)
-        posted = rules.answer_money(checked, balance=money.balance, paid_before=paid_before,
-                                    write_off_before=write_off_before)
-        remainder = rules.check_remainder(
-            remainder_to, balance_after=posted.balance_after,
-            has_secondary=rank == 1 and coverage_in(cur, patient_id, 2) is not None)
+    payment_id = None
+    if posted.paid > 0:
+        payment_id = _insert_payment(cur, actor, patient_id=patient_id, source="insurer", payer_id=payer_id,
+                                     method=method, reference=" ".join(reference.split())[:100] or control,
+                                     amount=posted.paid)
+        _apply(cur, actor, payment_id, invoice_id, posted.paid)
+    if posted.write_off > 0:
+        reasons = list(dict.fromkeys(f"{a.group}-{a.reason}" for a in checked.write_offs()))
+        cur.execute(
+            "INSERT INTO adjustments (invoice_id, kind, amount, reason, adjusted_at, adjusted_by)"
+            " VALUES (?, 'contractual', ?, ?, ?, ?)",
+            [invoice_id, posted.write_off,
+             f"Insurer's answer to claim {control}: " + "; ".join(carc.label(*r.split("-")) for r in reasons),
+             now_utc(), actor.id],
+        )
+    after = refresh_status(cur, invoice_id)
 
-        payment_id = None
-        if posted.paid > 0:
-            payment_id = _insert_payment(cur, actor, patient_id=patient_id, source="insurer", payer_id=payer_id,
-                                         method=method_, reference=" ".join(reference.split())[:100] or control,
-                                         amount=posted.paid)
-            _apply(cur, actor, payment_id, invoice_id, posted.paid)
-        if posted.write_off > 0:
-            reasons = list(dict.fromkeys(f"{a.group}-{a.reason}" for a in checked.write_offs()))
-            cur.execute(
-                "INSERT INTO adjustments (invoice_id, kind, amount, reason, adjusted_at, adjusted_by)"
-                " VALUES (?, 'contractual', ?, ?, ?, ?)",
-                [invoice_id, posted.write_off,
-                 f"Insurer's answer to claim {control}: " + "; ".join(carc.label(*r.split("-")) for r in reasons),
-                 now_utc(), actor.id],
-            )
-        after = refresh_status(cur, invoice_id)
-
-        (answer_id,) = cur.execute(
-            "INSERT INTO claim_answers (claim_id, received_on, source, payment_id, remainder_to, status_after, note,"
-            " posted_at, posted_by) VALUES (?, ?, 'manual', ?, ?, ?, ?, ?, ?) RETURNING id",
-            [claim_id, received_on, payment_id, remainder, checked.status_after, note_, now_utc(), actor.id],
-        ).fetchone()
-        for line in checked.lines:
-            (line_answer_id,) = cur.execute(
-                "INSERT INTO claim_line_answers (answer_id, claim_line_id, allowed, paid) VALUES (?, ?, ?, ?)"
-                " RETURNING id", [answer_id, line.claim_line_id, line.allowed, line.paid]).fetchone()
-            for adj in line.adjustments:
-                cur.execute("INSERT INTO claim_line_adjustments (line_answer_id, group_code, reason_code, amount, note)"
-                            " VALUES (?, ?, ?, ?, ?)", [line_answer_id, adj.group, adj.reason, adj.amount, adj.note])
-        cur.execute("UPDATE claims SET status = ?, answered_at = ? WHERE id = ?",
-                    [checked.status_after, now_utc(), claim_id])
-        summary = _answer_summary(checked, posted, remainder)
-        event_in(cur, actor, claim_id, status, checked.status_after, summary + (f" {note_}" if note_ else ""))
-        secondary_id = None
-        if remainder == "secondary":
-            try:
-                secondary_id = create_in(cur, actor, after, 2)
-            except ClinicError as exc:
-                raise ClinicError(str(exc), field="remainder_to") from exc
-        audit.record(cur, actor, "claim.answer", "claim", claim_id, patient_id,
-                     detail={"answer_id": answer_id, "status": checked.status_after, "paid": posted.paid,
-                             "payment_id": payment_id, "write_off": posted.write_off,
-                             "write_off_not_posted": posted.not_written_off,
-                             "patient_share": checked.patient_share, "remainder_to": remainder,
-                             "secondary_claim_id": secondary_id, "invoice_status": after.status,
-                             "reasons": checked.reasons()})
-        return answer_id
-
-    return atomic(conn, write, attempts=ATTEMPTS)
+    (answer_id,) = cur.execute(
+        "INSERT INTO claim_answers (claim_id, received_on, source, payment_id, remainder_to, status_after, note,"
+        " posted_at, posted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [claim_id, received_on, source, payment_id, remainder, checked.status_after, note_, now_utc(), actor.id],
+    ).fetchone()
+    for line in checked.lines:
+        (line_answer_id,) = cur.execute(
+            "INSERT INTO claim_line_answers (answer_id, claim_line_id, allowed, paid) VALUES (?, ?, ?, ?)"
+            " RETURNING id", [answer_id, line.claim_line_id, line.allowed, line.paid]).fetchone()
+        for adj in line.adjustments:
+            cur.execute("INSERT INTO claim_line_adjustments (line_answer_id, group_code, reason_code, amount, note)"
+                        " VALUES (?, ?, ?, ?, ?)", [line_answer_id, adj.group, adj.reason, adj.amount, adj.note])
+    cur.execute("UPDATE claims SET status = ?, answered_at = ? WHERE id = ?",
+                [checked.status_after, now_utc(), claim_id])
+    summary = _answer_summary(checked, posted, remainder)
+    event_in(cur, actor, claim_id, status, checked.status_after, summary + (f" {note_}" if note_ else ""))
+    secondary_id = None
+    if remainder == "secondary":
+        try:
+            secondary_id = create_in(cur, actor, after, 2)
+        except ClinicError as exc:
+            raise ClinicError(str(exc), field="remainder_to") from exc
+    audit.record(cur, actor, "claim.answer", "claim", claim_id, patient_id,
+                 detail={"answer_id": answer_id, "source": source, "status": checked.status_after,
+                         "paid": posted.paid, "payment_id": payment_id, "write_off": posted.write_off,
+                         "write_off_not_posted": posted.not_written_off,
+                         "patient_share": checked.patient_share, "remainder_to": remainder,
+                         "secondary_claim_id": secondary_id, "invoice_status": after.status,
+                         "reasons": checked.reasons()})
+    return answer_id

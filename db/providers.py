@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from clinic.errors import NotFound, ValidationError
+from clinic.errors import ClinicError, NotFound, ValidationError
+from clinic.npi import check_npi
 from db import Connection, atomic, audit, read, read_one
 from db.actors import acting
 from db.users import User
@@ -29,7 +30,7 @@ KIND_LABELS: Final = {
 LINKABLE_ROLE: Final = "clinician"
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-_FIELDS: Final = ("name", "kind", "colour", "active", "accepting_new", "user_id")
+_FIELDS: Final = ("name", "kind", "colour", "active", "accepting_new", "user_id", "npi")
 ACTION: Final = "schedule.manage"
 
 
@@ -42,9 +43,10 @@ class Provider:
     active: bool
     accepting_new: bool
     user_id: int | None
+    npi: str | None = None  # the provider's own NPI: the rendering provider on electronic claims
 
 
-_SELECT = "SELECT id, name, kind, colour, active, accepting_new, user_id FROM providers"
+_SELECT = "SELECT id, name, kind, colour, active, accepting_new, user_id, npi FROM providers"
 
 
 def list_providers(conn: Connection, *, active_only: bool = True) -> list[Provider]:
@@ -77,10 +79,10 @@ def list_all(conn: Connection) -> list[ProviderListing]:
     """Every provider (active first, then by name) with the username of its linked login."""
     rows = read(
         conn,
-        "SELECT pr.id, pr.name, pr.kind, pr.colour, pr.active, pr.accepting_new, pr.user_id, u.username"
+        "SELECT pr.id, pr.name, pr.kind, pr.colour, pr.active, pr.accepting_new, pr.user_id, pr.npi, u.username"
         " FROM providers pr LEFT JOIN users u ON u.id = pr.user_id ORDER BY pr.active DESC, pr.name",
     )
-    return [ProviderListing(Provider(*r[:7]), r[7]) for r in rows]
+    return [ProviderListing(Provider(*r[:8]), r[8]) for r in rows]
 
 
 def linkable_users(conn: Connection, provider_id: int | None = None) -> list[User]:
@@ -122,6 +124,12 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             user_id = int(user_id)
         except (TypeError, ValueError):
             errors["user_id"] = "Choose a login from the list."
+    npi = "".join(str(values.get("npi") or "").split()) or None
+    if npi is not None:
+        try:
+            npi = check_npi(npi)
+        except ClinicError as exc:
+            errors["npi"] = str(exc)
     if errors:
         raise ValidationError(errors)
     return {
@@ -131,6 +139,7 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         "active": bool(values.get("active", True)),
         "accepting_new": bool(values.get("accepting_new", True)),
         "user_id": user_id,
+        "npi": npi,
     }
 
 
@@ -140,6 +149,10 @@ def _check_against_others(cur: Connection, clean: dict[str, Any], provider_id: i
         "SELECT 1 FROM providers WHERE lower(name) = lower(?) AND id IS DISTINCT FROM ?", [clean["name"], provider_id]
     ).fetchone():
         errors["name"] = "Another provider already has that name."
+    if clean["npi"] and cur.execute(
+        "SELECT 1 FROM providers WHERE npi = ? AND id IS DISTINCT FROM ?", [clean["npi"], provider_id]
+    ).fetchone():
+        errors["npi"] = "Another provider already has that NPI."
     if clean["user_id"] is not None:
         login = cur.execute("SELECT role FROM users WHERE id = ?", [clean["user_id"]]).fetchone()
         if login is None:
@@ -164,18 +177,19 @@ def create(
     active: bool = True,
     accepting_new: bool = True,
     user_id: int | None = None,
+    npi: str | None = None,
     by: Any,
 ) -> int:
     """Add a provider and return its id. Raises ValidationError (with every bad field)."""
     clean = validate({"name": name, "kind": kind, "colour": colour, "active": active,
-                      "accepting_new": accepting_new, "user_id": user_id})
+                      "accepting_new": accepting_new, "user_id": user_id, "npi": npi})
 
     def write(cur: Connection) -> int:
         actor = acting(cur, by, ACTION)
         _check_against_others(cur, clean, None)
         (provider_id,) = cur.execute(
-            "INSERT INTO providers (name, kind, colour, active, accepting_new, user_id)"
-            " VALUES ($name, $kind, $colour, $active, $accepting_new, $user_id) RETURNING id",
+            "INSERT INTO providers (name, kind, colour, active, accepting_new, user_id, npi)"
+            " VALUES ($name, $kind, $colour, $active, $accepting_new, $user_id, $npi) RETURNING id",
             clean,
         ).fetchone()
         audit.record(cur, actor, "provider.create", "provider", provider_id, detail=clean)
@@ -194,6 +208,7 @@ def update(
     active: bool,
     accepting_new: bool,
     user_id: int | None,
+    npi: str | None = None,
     by: Any,
 ) -> list[str]:
     """Change a provider; return the names of the fields that changed (nothing written if none).
@@ -201,7 +216,7 @@ def update(
     Existing appointments stay as they are, also when the provider is deactivated.
     """
     clean = validate({"name": name, "kind": kind, "colour": colour, "active": active,
-                      "accepting_new": accepting_new, "user_id": user_id})
+                      "accepting_new": accepting_new, "user_id": user_id, "npi": npi})
 
     def write(cur: Connection) -> list[str]:
         actor = acting(cur, by, ACTION)
@@ -216,7 +231,7 @@ def update(
         # No RETURNING here: DuckDB refuses UPDATE ... RETURNING on a row other tables reference.
         cur.execute(
             "UPDATE providers SET name = $name, kind = $kind, colour = $colour, active = $active,"
-            " accepting_new = $accepting_new, user_id = $user_id WHERE id = $id",
+            " accepting_new = $accepting_new, user_id = $user_id, npi = $npi WHERE id = $id",
             {**clean, "id": provider_id},
         )
         audit.record(cur, actor, "provider.update", "provider", provider_id, detail=changes)

@@ -23,6 +23,9 @@ DEFAULTS: Final[dict[str, str]] = {
     "is_demo": "false",
     # Inventory: lots expiring within this many days are listed (and counted on Home).
     "expiry_warning_days": "30",
+    # Electronic claims: files go to the clearinghouse as production files, for services in the office.
+    "x12_usage": "P",
+    "place_of_service": "11",
 }
 
 
@@ -66,6 +69,14 @@ def save_clinic_details(conn: Connection, *, name: object, address: object, phon
     Checked first (ValidationError naming the field); nothing is written when a field is wrong."""
     details = practice.check_details(name, address, phone, region=get(conn, "country") or "US")
     set_many(conn, details.as_settings(), by=by)
+
+
+def save_claim_identity(conn: Connection, values: dict[str, object], *, by: Any) -> None:
+    """Save the practice's identity on electronic claims (``clinic.practice.CLAIM_IDENTITY``).
+
+    Checked first (ValidationError naming each wrong field by its setting key); nothing is
+    written when one is wrong."""
+    set_many(conn, practice.check_claim_identity(values), by=by)
 
 
 def is_demo(conn: Connection) -> bool:

@@ -12,6 +12,24 @@ CLINIC_PHONE: Final = "(914) 555-0100"
 COUNTRY: Final = "US"
 SUBDIVISION: Final = "NY"
 DEMO_PASSWORD: Final = "demo"
+# The practice on electronic claims: every number is synthetic (the NPI and the EIN pass their
+# checks but belong to nobody); the clearinghouse is fictional; files are marked as test files.
+CLAIM_IDENTITY: Final = {
+    "billing_npi": "1881234565",
+    "billing_tax_id": "137654321",
+    "billing_taxonomy": "207Q00000X",
+    "billing_street": "40 Riverside Avenue, Suite 2",
+    "billing_city": "White Plains",
+    "billing_state": "NY",
+    "billing_zip": "10601-1234",
+    "x12_submitter_id": "RFP0001",
+    "x12_contact_name": "Leo Brennan",
+    "x12_contact_phone": "(914) 555-0100",
+    "x12_receiver_name": "ClearPath Exchange",
+    "x12_receiver_id": "CLEARPATH",
+    "x12_usage": "T",
+    "place_of_service": "11",
+}
 
 # (username, full name, role). The clinician is linked to the first physician.
 DEMO_USERS: Final = (

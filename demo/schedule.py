@@ -15,6 +15,7 @@ from typing import Final
 
 import numpy as np
 
+from clinic.npi import make_npi
 from clinic.closures import public_holidays
 from db import Connection
 from demo.frames import DAY_S, day_number
@@ -119,9 +120,11 @@ def insert_providers(cur: Connection, plan: Scale, *, doctor_user_id: int) -> li
     providers: list[Provider] = []
     for name, kind, colour, hours in _provider_specs(plan.providers):
         user_id = doctor_user_id if not providers else None  # the first is a physician
+        # Synthetic NPIs (19xxxxxxx plus their check digit): pass the check, belong to nobody.
+        npi = make_npi(f"19{len(providers) + 1:07d}")
         (provider_id,) = cur.execute(
-            "INSERT INTO providers (name, kind, colour, user_id) VALUES (?, ?, ?, ?) RETURNING id",
-            [name, kind, colour, user_id],
+            "INSERT INTO providers (name, kind, colour, user_id, npi) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            [name, kind, colour, user_id, npi],
         ).fetchone()
         cur.executemany(
             "INSERT INTO provider_hours (provider_id, weekday, start_time, end_time) VALUES (?, ?, ?, ?)",

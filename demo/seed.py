@@ -39,6 +39,7 @@ from demo.inventory import seed_inventory
 from demo.outcomes import INSERT_APPOINTMENTS, INSERT_EVENTS, appointment_frames, finish_appointments
 from demo.people import INSERT_PATIENTS, generate_patients, patient_frame
 from demo.practice import (
+    CLAIM_IDENTITY,
     CLINIC_ADDRESS,
     CLINIC_NAME,
     CLINIC_PHONE,
@@ -97,6 +98,7 @@ def seed(
             ("country", COUNTRY),
             ("subdivision", SUBDIVISION),
             ("is_demo", "true"),
+            *CLAIM_IDENTITY.items(),
         ):
             settings.set_value(cur, key, value)
         providers = insert_providers(cur, plan, doctor_user_id=user_ids["doctor"])

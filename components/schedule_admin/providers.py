@@ -24,7 +24,8 @@ def _table(screen: Screen) -> None:
         return
     shown = pd.DataFrame(
         [{"name": row.provider.name, "kind": providers.KIND_LABELS[row.provider.kind], "colour": row.provider.colour,
-          "active": row.provider.active, "accepting_new": row.provider.accepting_new, "login": row.login or EMPTY}
+          "npi": row.provider.npi or EMPTY, "active": row.provider.active,
+          "accepting_new": row.provider.accepting_new, "login": row.login or EMPTY}
          for row in listed]
     )
     st.dataframe(
@@ -34,6 +35,7 @@ def _table(screen: Screen) -> None:
             "name": "Name",
             "kind": "Kind",
             "colour": "Colour",
+            "npi": "NPI",
             "active": st.column_config.CheckboxColumn("Active"),
             "accepting_new": st.column_config.CheckboxColumn("Takes new patients"),
             "login": "Linked login",
@@ -62,6 +64,11 @@ def _form(screen: Screen) -> None:
         kind = st.selectbox("Kind", providers.KINDS, format_func=providers.KIND_LABELS.get,
                             key=seeded(f"provider_kind_{slot}", "physician" if chosen is None else chosen.kind))
         forms.field_error(form, "kind")
+        npi = st.text_input("NPI", key=seeded(f"provider_npi_{slot}", "" if chosen is None else chosen.npi or ""),
+                            max_chars=10, placeholder="10 digits",
+                            help="The provider's own National Provider Identifier: electronic claims name them as "
+                                 "the rendering provider. Leave empty for staff who do not bill.")
+        forms.field_error(form, "npi")
         colour = st.color_picker("Colour in the calendar",
                                  key=seeded(f"provider_colour_{slot}", "#2563eb" if chosen is None else chosen.colour))
         forms.field_error(form, "colour")
@@ -83,7 +90,7 @@ def _form(screen: Screen) -> None:
     if not saved:
         return
     values = {"name": name, "kind": kind, "colour": colour, "active": active, "accepting_new": accepting_new,
-              "user_id": None if user_id == NO_LOGIN else user_id}
+              "user_id": None if user_id == NO_LOGIN else user_id, "npi": npi}
     try:
         if chosen is None:
             providers.create(screen.conn, **values, by=screen.user)
@@ -92,7 +99,7 @@ def _form(screen: Screen) -> None:
     except ClinicError as exc:
         fail(form, exc)
     else:
-        keys = tuple(f"provider_{f}_{slot}" for f in ("name", "kind", "colour", "active", "accepting", "login"))
+        keys = tuple(f"provider_{f}_{slot}" for f in ("name", "kind", "npi", "colour", "active", "accepting", "login"))
         if chosen is None:
             succeed(form, f"Added {md(' '.join(name.split()))}.", forget=keys)
         elif changed:

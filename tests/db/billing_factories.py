@@ -107,3 +107,14 @@ def check_ledger(conn, *, as_of: date = SERVICE_DAY) -> dict[str, Decimal]:
     assert money_in == applied + credit_total + refunds_credit
     assert money_in - refunds_credit - refunds_invoice == (applied - refunds_invoice) + credit_total
     return {"money_in": money_in, "applied": applied, "credit": credit_total, "owed": owed}
+
+
+def make_drafts(conn, n: int = 8) -> list[int]:
+    """Turn the ``n`` newest claims still waiting for an answer (submitted, none posted) back into
+    unsent drafts, as claims made and not yet sent are: the seeded template's clock leaves none."""
+    ids = [r[0] for r in db.read(
+        conn, "SELECT id FROM claims c WHERE status = 'submitted' AND rank = 1"
+              " AND NOT EXISTS (SELECT 1 FROM claim_answers a WHERE a.claim_id = c.id) ORDER BY id DESC LIMIT ?", [n])]
+    conn.execute("UPDATE claims SET status = 'draft', submitted_at = NULL WHERE list_contains(?, id)", [ids])
+    conn.execute("DELETE FROM claim_events WHERE to_status = 'submitted' AND list_contains(?, claim_id)", [ids])
+    return sorted(ids)
