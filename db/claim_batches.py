@@ -196,6 +196,16 @@ def draft_claims(conn: Connection, *, payer_id: int | None = None, since: date |
     return [ready for _claim, _names, ready in assembled.values()]
 
 
+def send_problems(conn: Connection, claim_id: int) -> list[str]:
+    """What stops this draft claim from going out in a claim file (empty: ready, or not a draft)."""
+    cur = conn.cursor()
+    try:
+        assembled = _assemble(cur, [claim_id])
+    finally:
+        cur.close()
+    return list(assembled[claim_id][2].problems) if claim_id in assembled else []
+
+
 def identity_problems(conn: Connection) -> list[str]:
     """The practice settings still missing before any claim file can be written."""
     missing = practice.missing_identity(get_all(conn))

@@ -97,7 +97,7 @@ def _plan(cur: Connection, remittance: Remittance, position: int, payment: Claim
         " JOIN invoices i ON i.id = c.invoice_id JOIN patients pt ON pt.id = i.patient_id"
         " WHERE c.control_number = ?", [payment.control_number.strip().upper()]).fetchone()
     if claim is None:
-        return left("unmatched", "No claim of ours has this number.")
+        return left("unmatched", None)
     if cur.execute(
             "SELECT 1 FROM remittance_postings WHERE payer_key = ? AND trace_number = ? AND control_number = ?"
             " AND occurrence = ?", [remittance.payer_key, remittance.trace_number, payment.control_number,

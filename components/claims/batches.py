@@ -7,12 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from clinic import timeutil
 from clinic.errors import ClinicError
 from clinic.money import ZERO, money_text
 from clinic.practice import USAGES
 from components import forms
 from components.claims.work_list import RANK_LABELS
-from db import Connection, claim_batches, payers
+from db import Connection, claim_batches, payers, settings
 
 FORM = "claim_send"
 ALL = 0
@@ -76,13 +77,15 @@ def _send(conn: Connection, user, chosen: list[int] | None, payer_id: int, since
 
 def _batch_list(conn: Connection, user) -> None:
     st.subheader("Claim files sent", divider="gray")
+    tz = settings.timezone(conn)
     batches = claim_batches.list_batches(conn)
     if not batches:
         st.caption("No claim file has been sent yet.")
         return
     st.dataframe(pd.DataFrame([{
         "file": b.file_name, "claims": b.claim_count, "total": money_text(b.total_charge),
-        "usage": "Test" if b.usage == "T" else "Production", "by": b.created_by or "—", "at": b.created_at}
+        "usage": "Test" if b.usage == "T" else "Production", "by": b.created_by or "—",
+        "at": timeutil.to_local(b.created_at, tz).replace(tzinfo=None)}
         for b in batches]), hide_index=True, key="claim_batch_table",
         column_config={"file": "File", "claims": "Claims", "total": "Billed", "usage": st.column_config.TextColumn(
             "Kind", help=" ".join(USAGES.values())), "by": "Sent by",

@@ -13,6 +13,7 @@ from clinic.money import money_text
 from components.text import md
 from db import Connection
 from db.claim_answers import claim_answers
+from db.claim_batches import send_problems
 from db.claims import Claim, claim_events, claim_lines
 
 RANK_LABELS = {1: "primary", 2: "secondary"}
@@ -27,6 +28,11 @@ def show(conn: Connection, claim: Claim, tz: str) -> None:
         f"{money_text(claim.total_charge)} · the invoice still owes {money_text(claim.invoice_balance)}"
         + (f"  \nDiagnoses: {md(', '.join(f'{chr(65 + n)} {d}' for n, d in enumerate(claim.diagnoses)))}"
            if claim.diagnoses else ""))
+    if claim.status == "draft":
+        problems = send_problems(conn, claim.id)
+        if problems:
+            st.warning("Not ready to send electronically:\n\n" + "\n".join(f"- {md(p)}" for p in problems),
+                       icon=":material/report:")
     lines = claim_lines(conn, claim.id)
     st.dataframe(
         pd.DataFrame([{"n": x.position, "code": x.code, "description": x.description, "quantity": x.quantity,

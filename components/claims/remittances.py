@@ -7,17 +7,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from clinic import timeutil
 from clinic.billing import CLAIM_STATUS_LABELS
 from clinic.errors import ClinicError
 from clinic.money import money_text
 from clinic.remittance import status_label
 from components import forms
-from db import Connection, remittances
+from db import Connection, remittances, settings
 from db.remittances import Planned, Review
 
 FORM = "remittance"
 GENERATION = "remittance_upload_generation"
-OUTCOMES = {"post": "Will be posted", "posted": "Posted", "unmatched": "No such claim",
+OUTCOMES = {"post": "Will be posted", "posted": "Posted", "unmatched": "No claim of ours has this number",
             "already_posted": "Posted before", "not_posted": "Left for you"}
 
 
@@ -70,7 +71,8 @@ def _review(review: Review) -> None:
     a.metric("Payment", money_text(r.payment_amount), help="BPR02: what the payer sent.")
     b.metric("Claim payments", money_text(review.claims_total), help="The sum of every claim's paid amount (CLP04).")
     c.metric("Provider adjustments", money_text(r.provider_adjustment_total),
-             help="PLB: taken back (or added) outside any claim; not posted to an invoice.")
+             help="PLB: money the payer took back (positive) or added, e.g. interest (negative), outside any "
+                  "claim. Not posted to an invoice.")
     d.metric("To post now", money_text(review.to_post_total))
     if review.balanced:
         st.success(f"Claim payments {money_text(review.claims_total)} − provider adjustments "
@@ -90,7 +92,7 @@ def _review(review: Review) -> None:
 def _claims_table(planned: tuple[Planned, ...]) -> pd.DataFrame:
     return pd.DataFrame([{
         "claim": p.payment.control_number, "patient": p.patient_name or "—",
-        "invoice": p.invoice_id, "answer": p.status_label, "charge": money_text(p.payment.charge),
+        "invoice": str(p.invoice_id) if p.invoice_id else "—", "answer": p.status_label, "charge": money_text(p.payment.charge),
         "paid": money_text(p.payment.paid), "write_off": money_text(p.write_off) if p.outcome == "post" else "—",
         "patient_share": money_text(p.patient_share) if p.outcome == "post" else "—",
         "status_after": CLAIM_STATUS_LABELS.get(p.status_after, "—") if p.status_after else "—",
@@ -98,7 +100,7 @@ def _claims_table(planned: tuple[Planned, ...]) -> pd.DataFrame:
 
 
 _CLAIM_COLUMNS = {
-    "claim": "Claim", "patient": "Patient", "invoice": st.column_config.NumberColumn("Invoice", format="%d"),
+    "claim": "Claim", "patient": "Patient", "invoice": "Invoice",
     "answer": "Payer's answer", "charge": "Billed", "paid": "Paid", "write_off": "Written off",
     "patient_share": "Patient's share", "status_after": "Claim becomes",
     "outcome": st.column_config.TextColumn("What happens", width="large"),
@@ -107,6 +109,7 @@ _CLAIM_COLUMNS = {
 
 def _history(conn: Connection) -> None:
     st.subheader("Remittances imported", divider="gray")
+    tz = settings.timezone(conn)
     rows = remittances.list_remittances(conn)
     if not rows:
         st.caption("No 835 has been imported yet.")
@@ -115,7 +118,8 @@ def _history(conn: Connection) -> None:
         "file": r.file_name, "payer": r.payer_name or "—", "trace": r.trace_number,
         "amount": money_text(r.payment_amount), "plb": money_text(r.provider_adjustment_total),
         "paid_on": r.paid_on, "posted": r.posted, "left": r.not_posted, "by": r.imported_by or "—",
-        "at": r.imported_at} for r in rows]), hide_index=True, key="remittance_history",
+        "at": timeutil.to_local(r.imported_at, tz).replace(tzinfo=None)} for r in rows]), hide_index=True,
+        key="remittance_history",
         column_config={"file": "File", "payer": "Payer", "trace": "Check/EFT", "amount": "Payment",
                        "plb": "Provider adj.", "paid_on": st.column_config.DateColumn("Paid on", format="MM/DD/YYYY"),
                        "posted": "Posted", "left": "Left for you", "by": "Imported by",
@@ -128,10 +132,10 @@ def _history(conn: Connection) -> None:
                                                 f"{money_text(by_id[i].payment_amount)}")
     claims = remittances.remittance_claims(conn, chosen)
     st.dataframe(pd.DataFrame([{
-        "claim": c.control_number, "invoice": c.invoice_id, "answer": status_label(c.status_code), "charge": money_text(c.charge),
+        "claim": c.control_number, "invoice": str(c.invoice_id) if c.invoice_id else "—", "answer": status_label(c.status_code), "charge": money_text(c.charge),
         "paid": money_text(c.paid), "outcome": OUTCOMES[c.outcome] + (f": {c.reason}" if c.reason else "")}
         for c in claims]), hide_index=True, key="remittance_claims_table",
-        column_config={"claim": "Claim", "invoice": st.column_config.NumberColumn("Invoice", format="%d"),
+        column_config={"claim": "Claim", "invoice": "Invoice",
                        "answer": "Payer's answer", "charge": "Billed", "paid": "Paid",
                        "outcome": st.column_config.TextColumn("Outcome", width="large")})
     plb = remittances.provider_adjustments(conn, chosen)
