@@ -173,3 +173,30 @@ def test_manage_export_837_writes_the_file_and_never_overwrites(seeded_path, tmp
     assert "never overwritten" in capsys.readouterr().err
     assert out.read_text() == text
     assert query(seeded_path, "SELECT count(*) FROM claim_batches") == [(1,)]
+
+
+def test_a_secondary_claim_carries_what_the_primary_paid_and_adjusted(seeded):
+    from decimal import Decimal
+
+    from db import claims
+
+    claim_id, invoice_id, patient_id, primary_payer = db.read(
+        seeded, "SELECT c.id, c.invoice_id, i.patient_id, c.payer_id FROM claims c JOIN invoices i ON i.id = c.invoice_id"
+                " JOIN invoice_balances b ON b.invoice_id = i.id WHERE c.rank = 1 AND c.status IN ('paid', 'partially_paid')"
+                " AND b.balance > 0 AND i.status IN ('open', 'partially_paid') ORDER BY c.id LIMIT 1")[0]
+    other = db.read(seeded, "SELECT id FROM payers WHERE kind = 'commercial' AND id <> ? ORDER BY id LIMIT 1",
+                    [primary_payer])[0][0]
+    seeded.execute("INSERT INTO patient_insurance (patient_id, rank, payer_id, member_id, subscriber_name,"
+                   " subscriber_relationship) VALUES (?, 2, ?, 'SEC12345', 'Robert Smith', 'spouse')",
+                   [patient_id, other])
+    secondary = claims.create_claim(seeded, invoice_id, user="billing", rank=2)
+
+    sent = claim_batches.send_batch(seeded, user="billing", claim_ids=[secondary])
+    text = claim_batches.batch_file(seeded, sent.batch.id, user="billing")[1]
+    assert x12.validate(text) == []
+    assert [s[1] for s in segments(text, "SBR")] == ["S", "P"]  # this payer second, the primary in 2320
+    paid = db.read(seeded, "SELECT sum(la.paid) FROM claim_line_answers la WHERE la.answer_id = (SELECT max(id)"
+                           " FROM claim_answers WHERE claim_id = ?)", [claim_id])[0][0]
+    (amt,) = [s for s in segments(text, "AMT") if s[1] == "D"]
+    assert Decimal(amt[2]) == paid
+    assert sum(Decimal(s[2]) for s in segments(text, "SVD")) == paid

@@ -202,3 +202,16 @@ def test_the_same_seed_gives_the_same_billing(small, tmp_path):
         assert hashes(again, BILLING_HASHES) == hashes(small, BILLING_HASHES)
     finally:
         again.close()
+
+
+def test_the_demo_practice_can_send_claims_with_synthetic_numbers_that_pass_their_checks(small):
+    from clinic import practice
+    from clinic.npi import check_tax_id, npi_ok
+    from db import settings
+
+    values = settings.get_all(small)
+    assert practice.missing_identity(values) == []
+    assert npi_ok(values["billing_npi"]) and check_tax_id(values["billing_tax_id"]) == values["billing_tax_id"]
+    assert values["x12_usage"] == "T"  # the demo's files are test files
+    npis = [r[0] for r in db.read(small, "SELECT npi FROM providers ORDER BY id")]
+    assert npis and all(npi_ok(n) for n in npis) and len(set(npis)) == len(npis)
