@@ -79,7 +79,7 @@ PLACES_OF_SERVICE: Final = {"11": "11 Office", "02": "02 Telehealth (not in the 
                             "49": "49 Independent clinic", "50": "50 Federally qualified health center",
                             "71": "71 Public health clinic", "72": "72 Rural health clinic"}
 _ID: Final = re.compile(r"^[A-Z0-9]{2,15}$")
-_ZIP9: Final = re.compile(r"^(\d{5})-?(\d{4})$")
+_ZIP9: Final = re.compile(r"^(\d{5})[- ]?(\d{4})$")
 _TAXONOMY: Final = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
 
 

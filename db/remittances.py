@@ -111,6 +111,8 @@ def _plan(cur: Connection, remittance: Remittance, position: int, payment: Claim
         answers = meaning.line_answers(payment, lines)
         checked = rules.check_answer({line.id: (line.position, line.charge) for line in lines}, answers,
                                      any_code=True)
+        if payment.status_code == "4" and checked.status_after != "denied":
+            raise ClinicError("The payer marks the claim denied but its lines say otherwise: post it by hand.")
         rules.check_answer_move(claim[3], checked.status_after)
         (invoice_status,) = cur.execute("SELECT status FROM invoices WHERE id = ?", [claim[1]]).fetchone()
         check_takes_money(invoice_status)

@@ -188,3 +188,10 @@ def test_manage_import_835_dry_run_then_post(seeded_path, tmp_path, capsys):
     assert query(seeded_path, "SELECT status FROM claims WHERE list_contains(?, id)", [ids]) == [("paid",), ("paid",)]
     assert main(["import-835", str(path), "--db", str(seeded_path)]) == 1
     assert "imported before" in capsys.readouterr().err
+
+
+def test_a_denial_whose_lines_do_not_deny_is_left_for_a_person(seeded, sent):
+    paid = answer(seeded, sent[0], "paid")
+    text = make_835([Claim(paid.control_number, lines=paid.lines, status="4")], paid_on=PAID_ON)
+    (plan,) = remittances.review_835(seeded, text).planned
+    assert plan.outcome == "not_posted" and "marks the claim denied" in plan.reason
