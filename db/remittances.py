@@ -90,7 +90,7 @@ class Imported:
 def _plan(cur: Connection, remittance: Remittance, position: int, payment: ClaimPayment) -> Planned:
     def left(outcome: str, reason: str | None, claim: tuple | None = None) -> Planned:
         return Planned(position, payment, claim[0] if claim else None, claim[1] if claim else None,
-                       claim[2] if claim else payment.patient_name, outcome, reason, None, ZERO, ZERO)
+                       claim[2] if claim else _as_written(payment.patient_name), outcome, reason, None, ZERO, ZERO)
 
     claim = cur.execute(
         "SELECT c.id, c.invoice_id, pt.first_name || ' ' || pt.last_name, c.status FROM claims c"
@@ -121,6 +121,13 @@ def _plan(cur: Connection, remittance: Remittance, position: int, payment: Claim
     write_off = sum((a.amount for a in checked.write_offs()), ZERO)
     return Planned(position, payment, claim[0], claim[1], claim[2], "post", None, checked.status_after, write_off,
                    checked.patient_share, tuple(answers))
+
+
+def _as_written(name: str | None) -> str | None:
+    """The payer's "DOE, JANE" as "Jane Doe" (a claim payment we could not match has no patient of ours)."""
+    if not name:
+        return None
+    return " ".join(reversed([part.strip() for part in name.split(",", 1)])).title()
 
 
 def _first_message(exc: ClinicError) -> str:
@@ -232,6 +239,7 @@ class RemittanceClaim:
     invoice_id: int | None
     outcome: str
     reason: str | None
+    status_after: str | None  # the status the posted answer gave the claim
 
 
 def list_remittances(conn: Connection, *, limit: int = 200) -> list[RemittanceRow]:
@@ -251,8 +259,9 @@ def remittance_claims(conn: Connection, remittance_id: int) -> list[RemittanceCl
     rows = read(
         conn,
         "SELECT rc.position, rc.control_number, rc.status_code, rc.charge, rc.paid, rc.patient_responsibility,"
-        " rc.claim_id, c.invoice_id, rc.outcome, rc.reason FROM remittance_claims rc"
-        " LEFT JOIN claims c ON c.id = rc.claim_id WHERE rc.remittance_id = ? ORDER BY rc.position",
+        " rc.claim_id, c.invoice_id, rc.outcome, rc.reason, a.status_after FROM remittance_claims rc"
+        " LEFT JOIN claims c ON c.id = rc.claim_id LEFT JOIN claim_answers a ON a.id = rc.answer_id"
+        " WHERE rc.remittance_id = ? ORDER BY rc.position",
         [remittance_id])
     if not rows and not read(conn, "SELECT 1 FROM remittances WHERE id = ?", [remittance_id]):
         raise NotFound("That remittance does not exist.")

@@ -18,8 +18,17 @@ from db.remittances import Planned, Review
 
 FORM = "remittance"
 GENERATION = "remittance_upload_generation"
-OUTCOMES = {"post": "Will be posted", "posted": "Posted", "unmatched": "No claim of ours has this number",
+OUTCOMES = {"post": "Post", "posted": "Posted", "unmatched": "Unknown claim number",
             "already_posted": "Posted before", "not_posted": "Left for you"}
+
+
+def outcome_text(outcome: str, reason: str | None, status_after: str | None = None) -> str:
+    """What happens to one claim payment, in the clerk's words (a denial is recorded, not paid)."""
+    if status_after == "denied" and outcome in ("post", "posted"):
+        text = "Record the denial" if outcome == "post" else "Denial recorded"
+    else:
+        text = OUTCOMES[outcome]
+    return text + (f": {reason}" if reason else "")
 
 
 def remittance_tab(conn: Connection, user, *, may_act: bool) -> None:
@@ -96,14 +105,15 @@ def _claims_table(planned: tuple[Planned, ...]) -> pd.DataFrame:
         "paid": money_text(p.payment.paid), "write_off": money_text(p.write_off) if p.outcome == "post" else "—",
         "patient_share": money_text(p.patient_share) if p.outcome == "post" else "—",
         "status_after": CLAIM_STATUS_LABELS.get(p.status_after, "—") if p.status_after else "—",
-        "outcome": OUTCOMES[p.outcome] + (f": {p.reason}" if p.reason else "")} for p in planned])
+        "outcome": outcome_text(p.outcome, p.reason, p.status_after)} for p in planned])
 
 
 _CLAIM_COLUMNS = {
     "claim": "Claim", "patient": "Patient", "invoice": "Invoice",
     "answer": "Payer's answer", "charge": "Billed", "paid": "Paid", "write_off": "Written off",
-    "patient_share": "Patient's share", "status_after": "Claim becomes",
-    "outcome": st.column_config.TextColumn("What happens", width="large"),
+    "patient_share": st.column_config.TextColumn("Patient's share", help="PR: deductible, coinsurance, copay."),
+    "status_after": "Claim becomes",
+    "outcome": st.column_config.TextColumn("What happens", width="medium"),
 }
 
 
@@ -133,7 +143,7 @@ def _history(conn: Connection) -> None:
     claims = remittances.remittance_claims(conn, chosen)
     st.dataframe(pd.DataFrame([{
         "claim": c.control_number, "invoice": str(c.invoice_id) if c.invoice_id else "—", "answer": status_label(c.status_code), "charge": money_text(c.charge),
-        "paid": money_text(c.paid), "outcome": OUTCOMES[c.outcome] + (f": {c.reason}" if c.reason else "")}
+        "paid": money_text(c.paid), "outcome": outcome_text(c.outcome, c.reason, c.status_after)}
         for c in claims]), hide_index=True, key="remittance_claims_table",
         column_config={"claim": "Claim", "invoice": "Invoice",
                        "answer": "Payer's answer", "charge": "Billed", "paid": "Paid",
