@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from clinic.audit_terms import CATEGORIES, OUTCOMES, category_for
 from db import Connection, read_df
 
 # Actions are free text but follow "entity.verb"; these are the ones the foundation writes.
@@ -25,19 +26,33 @@ def record(
     entity_id: Any = None,
     patient_id: int | None = None,
     detail: Any = None,
+    *,
+    category: str | None = None,
+    outcome: str = "success",
 ) -> None:
-    """Append one audit row. ``user`` is a :class:`db.users.User`, a username string, or None.
+    """Append one audit row. ``user`` is a :class:`db.users.User` or :class:`db.actors.Actor`
+    (its role is recorded as it is now), a username string (an operator, or the name typed at a
+    failed sign-in), or None.
 
     ``detail`` may be a string or anything JSON-serialisable (dicts are stored as JSON).
+    ``category`` defaults to the action's (:func:`clinic.audit_terms.category_for`); ``outcome``
+    is "success", "failure" (a failed sign-in) or "refused" (a role not allowed).
     """
     user_id = getattr(user, "id", None)
     username = getattr(user, "username", user if isinstance(user, str) else None)
+    role = getattr(user, "role", None)
+    category = category or category_for(action)
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown audit category {category!r}")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown audit outcome {outcome!r}")
     if detail is not None and not isinstance(detail, str):
         detail = json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True)
     conn.execute(
-        "INSERT INTO audit_log (user_id, username, action, entity, entity_id, patient_id, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [user_id, username, action, entity, None if entity_id is None else str(entity_id), patient_id, detail],
+        "INSERT INTO audit_log (user_id, username, role, action, entity, entity_id, patient_id, category, outcome, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [user_id, username, role, action, entity, None if entity_id is None else str(entity_id), patient_id,
+         category, outcome, detail],
     )
 
 

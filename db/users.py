@@ -137,7 +137,8 @@ def authenticate(conn: Connection, username: str, password: str) -> User:
         reason = "unknown user" if row is None else ("inactive" if not row[4] else "wrong password")
 
         def write_failure(cur: Connection) -> None:
-            audit.record(cur, name[:64] or None, audit.SIGN_IN_FAILED, "user", row[0] if row else None, detail=reason)
+            audit.record(cur, name[:64] or None, audit.SIGN_IN_FAILED, "user", row[0] if row else None, detail=reason,
+                         outcome="failure")
 
         atomic(conn, write_failure)
         raise BadLogin()

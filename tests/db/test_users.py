@@ -146,3 +146,24 @@ def test_a_missing_user_is_not_found(conn):
         users.get(conn, 4242)
     with pytest.raises(NotFound):
         users.set_role(conn, 4242, "billing", by="test")
+
+
+def test_every_audit_row_says_the_role_the_data_category_and_the_outcome(conn):
+    uid = make_user(conn, username="nadia", role="billing", password="long enough")
+    user = users.authenticate(conn, "nadia", "long enough")
+    with pytest.raises(BadLogin):
+        users.authenticate(conn, "nadia", "not it at all")
+    audit.record(conn, user, "invoice.finalize", "invoice", 7, patient_id=3)
+    audit.record(conn, user, "document.download", "document", 9, patient_id=3, category="demographics")
+    rows = conn.execute(
+        "SELECT action, username, role, category, outcome FROM audit_log WHERE action <> 'user.create' ORDER BY id"
+    ).fetchall()
+    assert rows == [
+        (audit.SIGN_IN, "nadia", "billing", "security", "success"),
+        (audit.SIGN_IN_FAILED, "nadia", None, "security", "failure"),
+        ("invoice.finalize", "nadia", "billing", "billing", "success"),
+        ("document.download", "nadia", "billing", "demographics", "success"),
+    ]
+    assert uid == user.id
+    with pytest.raises(ValueError):
+        audit.record(conn, user, "patient.view", category="gossip")
