@@ -80,10 +80,12 @@ def clock(value: time) -> str:
     return f"{value:%H:%M:%S}"
 
 
-# A time grid at most this tall, so it fits under the page's toolbar on a laptop screen (900 px)
-# and scrolls inside itself: FullCalendar's ``scrollTime`` can then open it where the user was.
-# Taller, the page scrolls instead, and a remount (a new iframe) sends the page back to the top.
-TIME_GRID_MAX_HEIGHT: Final = 560
+# A time grid at most this tall, so it fits under the page's toolbar and a one-line notice
+# ("Booked …") on a laptop screen (900 px) and scrolls inside itself: FullCalendar's
+# ``scrollTime`` can then open it where the user was, and a booking in the day's last slot is
+# still on screen. Taller, the page scrolls instead, and a remount (a new iframe) sends the page
+# back to the top.
+TIME_GRID_MAX_HEIGHT: Final = 500
 
 
 def height(view: str, window: tuple[time, time]) -> int:
