@@ -108,6 +108,33 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
 }
 
 
+# Minimum necessary: clinical documents and clinical requests are read only by these roles. The
+# front desk and billing may still file such a document or log such a call (they take the fax and
+# the phone call), and see that it exists (its date, type and state), but not what it says.
+CLINICAL_READERS: Final = frozenset({"clinician", "manager"})
+# document category (clinic.documents.CATEGORIES) -> roles that may open and download it.
+DOCUMENT_READERS: Final[dict[str, frozenset[str]]] = {
+    "lab_report": CLINICAL_READERS,
+    "imaging_report": CLINICAL_READERS,
+}
+# message request type (clinic.followup.REQUEST_TYPES) -> roles that may read its subject and text.
+MESSAGE_READERS: Final[dict[str, frozenset[str]]] = {
+    "refill": CLINICAL_READERS,
+    "results": CLINICAL_READERS,
+}
+
+
+def may_read_document(role: str | None, category: str) -> bool:
+    """Whether ``role`` may see a filed document of ``category`` (its name and content). An
+    operator (``role`` None: ``manage.py``, the seeder) holds the file itself."""
+    return role is None or role in DOCUMENT_READERS.get(category, ALL)
+
+
+def may_read_message(role: str | None, request_type: str | None) -> bool:
+    """Whether ``role`` may read the subject and text of a logged request of ``request_type``."""
+    return role is None or role in MESSAGE_READERS.get(request_type or "", ALL)
+
+
 def can_open(role: str, page: str) -> bool:
     """True when ``role`` may open ``page``. Unknown pages are refused (fail closed)."""
     return role in PAGES.get(page, frozenset())

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from clinic import documents as rules
-from clinic.errors import ClinicError, DuplicateDocument, NotFound
+from clinic.access import ROLE_LABELS, may_read_document
+from clinic.errors import ClinicError, DuplicateDocument, NotAllowed, NotFound
 from db import Connection, atomic, audit, read
 from db.actors import acting
 
@@ -74,8 +75,9 @@ def add(conn: Connection, *, patient_id: int, filename: str, content: bytes, cat
     return atomic(conn, write)
 
 
-def list_for_patient(conn: Connection, patient_id: int) -> list[Document]:
-    """The patient's documents, newest first, without their content."""
+def list_for_patient(conn: Connection, patient_id: int, *, role: str | None = None) -> list[Document]:
+    """The patient's documents, newest first, without their content: those ``role`` may read
+    (:func:`clinic.access.may_read_document`; every one for an operator, ``role`` None)."""
     rows = read(
         conn,
         "SELECT d.id, d.doc_date, d.category, d.filename, d.note, d.size_bytes, d.mime_type, d.uploaded_at,"
@@ -84,7 +86,13 @@ def list_for_patient(conn: Connection, patient_id: int) -> list[Document]:
         " WHERE d.patient_id = ? ORDER BY d.doc_date DESC, d.id DESC",
         [patient_id],
     )
-    return [Document(*r) for r in rows]
+    return [Document(*r) for r in rows if may_read_document(role, r[2])]
+
+
+def count_withheld(conn: Connection, patient_id: int, *, role: str | None) -> int:
+    """How many of the patient's documents ``role`` may not read (the list says they exist)."""
+    rows = read(conn, "SELECT category FROM documents WHERE patient_id = ?", [patient_id])
+    return sum(not may_read_document(role, category) for (category,) in rows)
 
 
 def get_file(conn: Connection, document_id: int, *, by) -> StoredFile:
@@ -93,10 +101,13 @@ def get_file(conn: Connection, document_id: int, *, by) -> StoredFile:
 
     def read_audited(cur: Connection) -> StoredFile:
         actor = acting(cur, by, "documents.read")
-        row = cur.execute("SELECT filename, mime_type, content, patient_id FROM documents WHERE id = ?",
+        row = cur.execute("SELECT filename, mime_type, content, patient_id, category FROM documents WHERE id = ?",
                           [document_id]).fetchone()
         if row is None:
             raise NotFound("That document does not exist.")
+        if not may_read_document(actor.role, row[4]):
+            raise NotAllowed(f"Your role ({ROLE_LABELS[actor.role]}) cannot open "
+                             f"{rules.CATEGORIES[row[4]].lower()}s: they are clinical.")
         audit.record(cur, actor, "document.download", "document", document_id, row[3])
         return StoredFile(row[0], row[1], bytes(row[2]), row[3])
 

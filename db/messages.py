@@ -7,15 +7,20 @@ the due-date rule included, whichever screen the item was typed on) and :func:`s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+
 from clinic import followup
+from clinic.access import may_read_message
 from clinic.errors import ClinicError, NotFound, ValidationError
 from clinic.timeutil import now_utc
 from clinic.timeutil import today as clinic_today
 from db import Connection, atomic, audit, read, read_df, read_one, settings
 from db.actors import acting
+
+
+WITHHELD = "(clinical: not shown to your role)"
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,9 @@ def inbox(conn: Connection, *, user_id: int, role: str, today: date, include_wai
         " ORDER BY (m.due_on < $today) DESC NULLS LAST, m.due_on NULLS LAST, m.created_at",
         {"today": today, "waiting": include_waiting, "user": user_id, "role": role},
     )
-    return [InboxItem(*r) for r in rows]
+    items = [InboxItem(*r) for r in rows]
+    # Named for a clinical request by mistake, a role that may not read it sees that it is there.
+    return [i if may_read_message(role, i.request_type) else replace(i, subject=WITHHELD, body=None) for i in items]
 
 
 def count_open_for(conn: Connection, *, user_id: int, role: str) -> int:
@@ -120,10 +127,11 @@ def count_open_for(conn: Connection, *, user_id: int, role: str) -> int:
     )[0])
 
 
-def for_patient(conn: Connection, patient_id: int):
+def for_patient(conn: Connection, patient_id: int, *, role: str | None = None):
     """A patient's log, newest first, as a DataFrame for display (``assignee``: a user's full name,
-    a role key, or "" for nobody)."""
-    return read_df(
+    a role key, or "" for nobody). A clinical request that ``role`` may not read
+    (:func:`clinic.access.may_read_message`) keeps its type, dates and state, not its words."""
+    log = read_df(
         conn,
         "SELECT m.id, m.created_at, m.channel, m.request_type, m.subject, m.body, m.status,"
         " coalesce(au.full_name, m.assignee_role, '') AS assignee, m.due_on, cu.full_name AS logged_by, m.closed_note"
@@ -131,3 +139,8 @@ def for_patient(conn: Connection, patient_id: int):
         " WHERE m.patient_id = ? ORDER BY m.created_at DESC",
         [patient_id],
     )
+    hidden = ~log["request_type"].map(lambda kind: may_read_message(role, kind)).astype(bool)
+    if hidden.any():
+        log.loc[hidden, "subject"] = WITHHELD
+        log.loc[hidden, ["body", "closed_note"]] = None
+    return log

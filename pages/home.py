@@ -2,7 +2,8 @@
 to a provider sees their own patients' numbers; everyone else the clinic's. The billing office
 (billing, manager, admin) also sees unpaid invoices and claims awaiting an insurer's answer; the
 stock office (front desk, manager, admin) items low on stock, lots expiring or expired, and service
-contracts to renew."""
+contracts to renew. The day's schedule table is only for the roles that work the schedule
+(billing sees the counts, no patient's name)."""
 
 from __future__ import annotations
 
@@ -90,35 +91,44 @@ closed = availability.closures_between(conn, today, today).get(today)
 if closed:
     st.info(f"The clinic is closed today: {md(closed)}.", icon=":material/event_busy:")
 
-day = appointments.list_rows(conn, day_start, day_end, provider_id=provider_id)
-shown_day = today
-if not day:
-    # Nothing today (a closure, a weekend): show the next day with appointments instead.
-    upcoming = appointments.next_start_after(conn, day_end, provider_id=provider_id)
-    if upcoming is not None:
-        shown_day = timeutil.to_local(upcoming, tz).date()
-        day = appointments.list_rows(conn, *timeutil.day_bounds(shown_day, tz), provider_id=provider_id)
-whose = f"Your patients ({md(own.name)})" if own is not None else "Schedule"
-st.subheader(f"{whose} today" if shown_day == today else f"{whose}, next clinic day: {shown_day:%A %d %B}")
 
-if not day:
-    st.caption("No appointments booked.")
-else:
-    st.dataframe(
-        pd.DataFrame([
-            {"start_at": timeutil.to_local(r.start_at, tz), "patient": r.patient, "mrn": r.mrn,
-             "provider": r.provider, "visit_type": r.visit_type, "status": STATUS_LABELS[r.status],
-             "reason": r.reason or "—"}
-            for r in day
-        ]),
-        hide_index=True,
-        column_config={
-            "start_at": st.column_config.DatetimeColumn("Time", format="HH:mm"),
-            "status": "Status",
-            "patient": "Patient",
-            "mrn": "MRN",
-            "provider": "Provider",
-            "visit_type": "Visit type",
-            "reason": "Reason",
-        },
-    )
+def schedule_table() -> None:
+    """The day's appointments (or the next clinic day's) for a role that works the schedule."""
+    day = appointments.list_rows(conn, day_start, day_end, provider_id=provider_id)
+    shown_day = today
+    if not day:
+        # Nothing today (a closure, a weekend): show the next day with appointments instead.
+        upcoming = appointments.next_start_after(conn, day_end, provider_id=provider_id)
+        if upcoming is not None:
+            shown_day = timeutil.to_local(upcoming, tz).date()
+            day = appointments.list_rows(conn, *timeutil.day_bounds(shown_day, tz), provider_id=provider_id)
+    whose = f"Your patients ({md(own.name)})" if own is not None else "Schedule"
+    st.subheader(f"{whose} today" if shown_day == today else f"{whose}, next clinic day: {shown_day:%A %d %B}")
+
+    if not day:
+        st.caption("No appointments booked.")
+    else:
+        st.dataframe(
+            pd.DataFrame([
+                {"start_at": timeutil.to_local(r.start_at, tz), "patient": r.patient, "mrn": r.mrn,
+                 "provider": r.provider, "visit_type": r.visit_type, "status": STATUS_LABELS[r.status],
+                 "reason": r.reason or "—"}
+                for r in day
+            ]),
+            hide_index=True,
+            column_config={
+                "start_at": st.column_config.DatetimeColumn("Time", format="HH:mm"),
+                "status": "Status",
+                "patient": "Patient",
+                "mrn": "MRN",
+                "provider": "Provider",
+                "visit_type": "Visit type",
+                "reason": "Reason",
+            },
+        )
+
+
+# Minimum necessary: a role that does not work the schedule (billing) gets the counts above, and
+# no patient's name, time or reason is sent to its browser.
+if can_open(user.role, "today"):
+    schedule_table()

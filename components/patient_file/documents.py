@@ -66,9 +66,14 @@ def _file_document(ctx: FileContext) -> None:
 
 
 def _listing(ctx: FileContext) -> None:
-    filed = documents.list_for_patient(ctx.conn, ctx.id)
+    filed = documents.list_for_patient(ctx.conn, ctx.id, role=ctx.user.role)
+    withheld = documents.count_withheld(ctx.conn, ctx.id, role=ctx.user.role)
+    if withheld:
+        st.caption(f":material/lock: {withheld} clinical document{'s are' if withheld != 1 else ' is'} not listed: "
+                   "lab and imaging reports are for the clinicians and the office manager.")
     if not filed:
-        st.info("No documents filed yet.", icon=":material/folder_off:")
+        if not withheld:
+            st.info("No documents filed yet.", icon=":material/folder_off:")
         return
     st.caption(f"{len(filed)} document{'s' if len(filed) != 1 else ''}, newest first. "
                "Each download is recorded in the audit log.")

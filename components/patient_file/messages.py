@@ -65,7 +65,7 @@ def _log_message(ctx: FileContext) -> None:
 
 
 def _log_table(ctx: FileContext) -> None:
-    logged = messages.for_patient(ctx.conn, ctx.id)
+    logged = messages.for_patient(ctx.conn, ctx.id, role=ctx.user.role)
     if logged.empty:
         st.info("No calls or messages logged yet.", icon=":material/forum:")
         return
