@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from PIL import Image
 
 from clinic import documents, intake
 from clinic.errors import ClinicError, ValidationError
@@ -94,5 +96,7 @@ def test_uploads_are_judged_by_their_bytes_not_their_name():
     assert documents.sniff(b"GIF89a") is None
     with pytest.raises(ClinicError, match="Only PDF"):
         documents.check_upload("report.pdf", b"<html>not a pdf</html>")
-    checked = documents.check_upload("C:\\Users\\x\\My Scan (1).JPG", b"\xff\xd8\xff\xe0data")
+    jpeg = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(jpeg, "JPEG")  # the whole file must decode now
+    checked = documents.check_upload("C:\\Users\\x\\My Scan (1).JPG", jpeg.getvalue())
     assert checked.filename == "My Scan _1.jpg" and checked.mime_type == "image/jpeg"

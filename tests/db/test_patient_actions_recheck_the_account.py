@@ -4,16 +4,35 @@ the audit row names the account as the database holds it."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from fpdf import FPDF
+from PIL import Image
 
 import db
 from clinic.errors import NotAllowed
 from db import documents, messages, notes, patient_intake, patient_merge, patients, users
 from tests.conftest import make_appointment, make_patient, make_user
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def _small_pdf() -> bytes:
+    """A real one-page PDF: uploads must parse now, not just start with %PDF-."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(text="Referral")
+    return bytes(pdf.output())
+
+
+def _small_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, "PNG")
+    return out.getvalue()
+
+
+PDF = _small_pdf()
 NEW_PATIENT = {"first_name": "Ana", "last_name": "Núñez", "date_of_birth": date(1990, 1, 17), "sex": "female",
                "phone_mobile": "(212) 555-0100"}
 
@@ -72,7 +91,7 @@ def test_a_deactivated_account_cannot_file_or_download_a_document(conn, desk):
     with pytest.raises(NotAllowed):
         documents.get_file(conn, doc, by=desk)
     with pytest.raises(NotAllowed):
-        documents.add(conn, patient_id=pid, filename="other.png", content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 8,
+        documents.add(conn, patient_id=pid, filename="other.png", content=_small_png(),
                       category="other", doc_date=date(2026, 1, 2), by=desk)
     assert rows(conn, "documents") == 1
     assert db.read(conn, "SELECT count(*) FROM audit_log WHERE action = 'document.download'") == [(0,)]

@@ -6,6 +6,7 @@ import hashlib
 from datetime import date, datetime, timezone
 
 import pytest
+from fpdf import FPDF
 
 import db
 from clinic.errors import (ClinicError, DuplicateDocument, NoteLocked, NotFound, PossibleDuplicates, StaleRecord,
@@ -14,7 +15,17 @@ from clinic import intake, timeutil
 from db import documents, messages, notes, patient_intake, patient_merge, patients, payers, users
 from tests.conftest import make_appointment, make_patient, make_user
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def _small_pdf() -> bytes:
+    """A real one-page PDF: uploads must parse now, not just start with %PDF-."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(text="Referral")
+    return bytes(pdf.output())
+
+
+PDF = _small_pdf()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
