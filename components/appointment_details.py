@@ -126,7 +126,7 @@ def _move(ctx: CalendarContext, appointment_id: int) -> None:
     except ClinicError as exc:
         set_error(DETAILS_FORM, exc, {"start", "provider"})
         return
-    forms.flash(f"Moved to {ce.slot_label(start, ctx.tz)} with {ctx.roster[ss['mv_provider']].name}.")
+    forms.flash(f"Moved to {ce.slot_label(start, ctx.tz)} with {md(ctx.roster[ss['mv_provider']].name)}.")
     close_dialogs()
 
 

@@ -18,6 +18,7 @@ from clinic import calendar_events as ce
 from clinic import timeutil
 from clinic.errors import ClinicError, ValidationError
 from components import booking_patient, forms
+from components.text import md
 from components.booking_patient import BOOK_FORM
 from components.calendar_state import (BOOKED, BOOKING, DETAILS, BookingContext, close_dialogs,
                                        load_booking_context, set_error)
@@ -152,7 +153,7 @@ def _book_one(ctx: BookingContext) -> None:
         set_error(BOOK_FORM, exc, BOOK_FIELDS)
         return
     patient = patients.get(ctx.conn, values["patient_id"])
-    _booked(f"Booked {patient.display_name} with {ctx.roster[values['provider_id']].name}, "
+    _booked(f"Booked {md(patient.display_name)} with {md(ctx.roster[values['provider_id']].name)}, "
             f"{ce.slot_label(values['start'], ctx.tz)}.", values["start"])
 
 
@@ -193,8 +194,8 @@ def _book_planned_series(ctx: BookingContext) -> None:
         forms.set_errors(BOOK_FORM, {"": "None of the dates could be booked after all (see why below)."})
         return
     patient = patients.get(ctx.conn, values["patient_id"])
-    message = (f"Booked {len(done)} appointments for {patient.display_name} with "
-               f"{ctx.roster[values['provider_id']].name}, from {ce.slot_label(done[0].start, ctx.tz)}.")
+    message = (f"Booked {len(done)} appointments for {md(patient.display_name)} with "
+               f"{md(ctx.roster[values['provider_id']].name)}, from {ce.slot_label(done[0].start, ctx.tz)}.")
     if len(done) < len(planned["plan"]):
         message += " The other dates could not be booked."
     _booked(message, done[0].start)
@@ -261,7 +262,7 @@ def _next_free_section(ctx: BookingContext) -> None:
             columns = st.columns(4)
             for i, (provider_id, provider, start) in enumerate(found):
                 with columns[i % 4]:
-                    st.button(f"{ce.slot_label(start, ctx.tz)}  \n{provider}", key=f"bk_slot_{i}", width="stretch",
+                    st.button(f"{ce.slot_label(start, ctx.tz)}  \n{md(provider)}", key=f"bk_slot_{i}", width="stretch",
                               on_click=_use_slot, args=(ctx, provider_id, start))
 
 

@@ -64,7 +64,7 @@ def _quick_add(ctx: BookingContext, confirm_new: bool = False) -> None:
     added = patients.get(ctx.conn, patient_id)
     pick(patient_id)
     ss["bk_mode"] = "find"
-    ss["_bk_added"] = f"Added {added.display_name} (MRN {added.mrn})."
+    ss["_bk_added"] = f"Added {md(added.display_name)} (MRN {md(added.mrn)})."
 
 
 def _use_existing(patient_id: int) -> None:

@@ -14,6 +14,7 @@ from clinic import timeutil
 from clinic.errors import ClinicError
 from components import calendar as cal
 from components import forms
+from components.text import md
 from components.appointment_details import open_details
 from components.booking_dialog import open_booking
 from components.calendar_state import CAL, REFUSED, CalendarContext, mark_place
@@ -61,8 +62,8 @@ def move_by_drag(ctx: CalendarContext, action: ce.CalendarAction) -> None:
     mark_place(action.start, ctx.tz)
     appt = appointments.get(ctx.conn, action.appointment_id)
     patient = patients.get(ctx.conn, appt.patient_id)
-    forms.flash(f"Moved {patient.display_name} to {ce.slot_label(appt.start_at, ctx.tz)} "
-                f"with {ctx.everyone[appt.provider_id].name}.")
+    forms.flash(f"Moved {md(patient.display_name)} to {ce.slot_label(appt.start_at, ctx.tz)} "
+                f"with {md(ctx.everyone[appt.provider_id].name)}.")
 
 
 def new_appointment(ctx: CalendarContext) -> None:

@@ -17,6 +17,7 @@ import streamlit as st
 
 from clinic.errors import ClinicError, ValidationError
 from components import forms
+from components.text import md
 from db import Connection, inventory
 from db import stock_catalog as catalog
 from db import stock_locations as locations
@@ -118,7 +119,7 @@ def _receive(conn: Connection, user, item: catalog.CatalogItem, names: dict[int,
                           reason=ss.get(f"{RECEIVE}_reason") or None)
         there = inventory.on_hand(conn, item.id, location_id=location_id)
         total = inventory.on_hand(conn, item.id)
-        return (f"Received {ss[f'{RECEIVE}_quantity'].strip()} of {item.name} into {names.get(location_id, 'the storeroom')}. "
+        return (f"Received {ss[f'{RECEIVE}_quantity'].strip()} of {md(item.name)} into {md(names.get(location_id, 'the storeroom'))}. "
                 f"On hand there: {_units(there, item)}; in the clinic: {_units(total, item)}.")
 
     _submit(RECEIVE, RECEIVE_FIELDS, action, ("quantity", "lot_number", "expires_on", "unit_cost", "reason"))
@@ -220,8 +221,8 @@ def _move(conn: Connection, user, item: catalog.CatalogItem, today: date, names:
         inventory.transfer(conn, item_id=item.id, quantity=ss.get(f"{MOVE}_quantity", ""), user=user,
                            from_location_id=source, to_location_id=target, lot_id=ss.get(f"{MOVE}_lot_{item.id}"),
                            reason=ss.get(f"{MOVE}_reason") or None, today=today)
-        return (f"Moved {ss[f'{MOVE}_quantity'].strip()} of {item.name} from {names[source]} to {names[target]}. "
-                f"Now {_units(inventory.on_hand(conn, item.id, location_id=target), item)} in {names[target]}.")
+        return (f"Moved {ss[f'{MOVE}_quantity'].strip()} of {md(item.name)} from {md(names[source])} to {md(names[target])}. "
+                f"Now {_units(inventory.on_hand(conn, item.id, location_id=target), item)} in {md(names[target])}.")
 
     _submit(MOVE, MOVE_FIELDS, action, ("quantity", "reason"))
 

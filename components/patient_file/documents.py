@@ -62,7 +62,7 @@ def _file_document(ctx: FileContext) -> None:
     st.session_state[f"doc_category_{ctx.id}"] = None
     st.session_state[f"doc_note_{ctx.id}"] = ""
     st.session_state[f"doc_date_{ctx.id}"] = ctx.today
-    notice("documents", f"Filed “{uploaded.name}” as {CATEGORIES[category].lower()}.")
+    notice("documents", f"Filed “{md(uploaded.name)}” as {CATEGORIES[category].lower()}.")
 
 
 def _listing(ctx: FileContext) -> None:

@@ -61,7 +61,7 @@ def _log_message(ctx: FileContext) -> None:
     # Back to a blank form (assigned, not deleted, so the browser's widgets empty too).
     for field, blank in MSG_BLANK.items():
         state[msg_key(ctx, field)] = blank
-    notice("messages", f"Logged “{intake.clean_text(subject, 150)}”.")
+    notice("messages", f"Logged “{md(intake.clean_text(subject, 150))}”.")
 
 
 def _log_table(ctx: FileContext) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta, timezone
 
 import db
+from components.text import md
 from tests.conftest import SEED_TODAY, TZ, database
 from tests.pages.calendar_helpers import (
     ZONE,
@@ -99,7 +100,7 @@ def test_booking_through_the_dialog_writes_one_appointment_and_shows_it(signed_i
     at.text_input(key="bk_reason").input("Knee pain").run()
     at.button(key="bk_book").click().run()
     assert not at.exception, at.exception
-    assert any("Booked Quarterman, Ines with Dr. Amara Okafor" in s for s in successes(at))
+    assert any(f"Booked {md('Quarterman, Ines')} with {md('Dr. Amara Okafor')}" in s for s in successes(at))
     rows = appointments_of(app_env, patient)
     assert rows == [(at_local(day, 10), known["okafor"], "scheduled", None)]
     assert titles_at(at, wall(day, 10, z=False)) == ["Quarterman, Ines · Follow-up · Scheduled"]

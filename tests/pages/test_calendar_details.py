@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import time
 
 import db
+from components.text import md
 from tests.conftest import database
 from tests.pages.calendar_helpers import (
     act,
@@ -131,7 +132,7 @@ def test_booking_from_the_waitlist_closes_the_entry_with_the_one_appointment_it_
     waiting = new_patient(app_env, first_name="Willa", last_name="Waitlisted")
     at, entry = cancel_with_a_waiting_patient(signed_in, app_env, known, day, waiting)
     at.button(key="bk_book").click().run()
-    assert any("Booked Waitlisted, Willa with Dr. Amara Okafor" in s for s in successes(at))
+    assert any(f"Booked {md('Waitlisted, Willa')} with {md('Dr. Amara Okafor')}" in s for s in successes(at))
     assert appointments_of(app_env, waiting) == [(at_local(day, 10), known["okafor"], "scheduled", None)]
     with database(app_env) as conn:
         (appointment,) = db.read_one(conn, "SELECT id FROM appointments WHERE patient_id = ?", [waiting])

@@ -11,6 +11,7 @@ import pytest
 from fpdf import FPDF
 
 import db
+from components.text import md
 from tests.conftest import SEED_TODAY, make_appointment, make_patient, user_id_for, query, database
 
 NAV_KEY = "_nav_patient_id"  # components.nav: the patient another page asks the file to open
@@ -372,7 +373,7 @@ def test_a_pdf_is_filed_listed_and_downloaded_byte_for_byte(signed_in, seeded_pa
     assert [r[:4] for r in stored] == [("referral.pdf", "referral", "Front *and* back", len(content))]
     assert bytes(stored[0][4]) == content
     docs = tab(at, "Documents")
-    assert any("Filed “referral.pdf” as referral." in s.value for s in docs.success)
+    assert any(f"Filed “{md('referral.pdf')}” as referral." in s.value for s in docs.success)
     assert any(m.value.startswith("referral\\.pdf") for m in docs.markdown)
     assert any(m.value == "Front \\*and\\* back" for m in docs.markdown)
     # Listing a document does not read it; only a download does, and it is audited.
