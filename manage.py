@@ -31,9 +31,11 @@ def _open(path: Path, allow_dirs: list[Path] | None = None) -> db.Connection:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """An empty database with one admin account."""
+    """An empty database with one admin account (and the audit key, when secrets.toml has none)."""
+    from clinic.app_secrets import audit_key, secrets_path
     from db import audit, settings, users
 
+    audit_key(create=True)
     username = args.admin_username or _ask("Admin username", "admin")
     full_name = args.admin_name or _ask("Admin full name", "Clinic Administrator")
     password = args.admin_password or os.environ.get("CLINICDESK_ADMIN_PASSWORD") or _ask_password()
@@ -49,6 +51,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     print(f"Created {args.db} with admin user {username}.")
+    print(f"The audit trail's key is in {secrets_path()}: back it up apart from the database, never commit it.")
     return 0
 
 
@@ -67,7 +70,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
             conn.close()
     else:
         partial = target.with_name(target.name + ".partial")
-        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+        head = partial.with_name(partial.name + ".audit-head")  # the audit trail's head file moves too
+        for leftover in (partial, partial.with_name(partial.name + ".wal"), head):
             leftover.unlink(missing_ok=True)
         conn = _open(partial)
         try:
@@ -75,6 +79,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
             conn.execute("CHECKPOINT")
         finally:
             conn.close()
+        if head.exists():
+            os.replace(head, target.with_name(target.name + ".audit-head"))
         os.replace(partial, target)
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{n:,} {name}" for name, n in counts.items())
@@ -196,6 +202,30 @@ def cmd_import_835(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify_audit(args: argparse.Namespace) -> int:
+    """Check the audit trail's seals and head file; exit 1 when it is broken. Seals nothing."""
+    from clinic.app_secrets import audit_key
+    from db import audit_chain
+
+    if not args.db.is_file():
+        print(f"There is no database {args.db}.", file=sys.stderr)
+        return EXIT_ERROR
+    audit_key(create=False)  # a missing key is an error here, never a new key
+    conn = db.connect(args.db, seal=False)
+    try:
+        report = audit_chain.reanchor(conn, by="manage.py") if args.reanchor else audit_chain.verify(conn, args.head)
+    finally:
+        conn.close()
+    print(report.summary() + ("." if report.ok else ":"))
+    for problem in report.problems:
+        where = f"row {problem.audit_id}" if problem.audit_id is not None else "trail"
+        print(f"  [{problem.kind}] {where}: {problem.message}")
+    if args.reanchor:
+        print("Recorded in the trail (audit.reanchor) and started a new head file from the trail as it is now.")
+        return 0
+    return 0 if report.ok else EXIT_ERROR
+
+
 def _import(path: Path, readable: Path, run) -> int:
     """Open (or create) the database with ``readable`` open to DuckDB's reader, run one import
     and print its summary."""
@@ -290,6 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="the 835 file")
     p.add_argument("--dry-run", action="store_true", help="only say what would be posted")
     p.set_defaults(func=cmd_import_835)
+
+    p = sub.add_parser("verify-audit", help="check that no audit row was changed, deleted, inserted, moved or cut")
+    add_db(p)
+    p.add_argument("--head", type=Path, help="the head file (default: <database file>.audit-head beside it)")
+    p.add_argument("--reanchor", action="store_true",
+                   help="after looking into what it reports: record that in the trail and start a new head file")
+    p.set_defaults(func=cmd_verify_audit)
     return parser
 
 

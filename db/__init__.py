@@ -18,6 +18,8 @@ What matters about the connection:
   database. So ``read_csv('/etc/passwd')``, ``COPY … TO``, ``ATTACH``, ``INSTALL`` and ``LOAD``
   fail outside those folders, whoever runs them. It cannot be switched back on while the file is
   open in this process; a second ``connect`` to the same file shares the first one's setting.
+* Audit rows are sealed into a tamper-evident chain (``db/audit_chain.py``) right after the
+  transaction that wrote them commits, and on :func:`connect` when some were left unsealed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,9 +51,14 @@ Connection = duckdb.DuckDBPyConnection
 APP_FOLDERS = ("backups", "imports")
 
 
-def connect(path: str | Path, *, allow_dirs: tuple[str | Path, ...] | list[str | Path] = ()) -> Connection:
+def connect(path: str | Path, *, allow_dirs: tuple[str | Path, ...] | list[str | Path] = (),
+            seal: bool = True) -> Connection:
     """Open (creating if needed) the database at ``path``, bring its schema up to date and lock
     DuckDB's file access down to the app's folders (:data:`APP_FOLDERS`) and ``allow_dirs``.
+
+    A file's audit rows left unsealed (an older version, a stop between commit and seal) are
+    sealed now (:func:`db.audit_chain.catch_up`); ``seal=False`` leaves the trail as it is found,
+    for checking it (``manage.py verify-audit``).
 
     Raises :class:`clinic.errors.DatabaseLocked` when another process holds the file.
     """
@@ -70,6 +78,10 @@ def connect(path: str | Path, *, allow_dirs: tuple[str | Path, ...] | list[str |
     own = [] if in_memory else [path.parent / name for name in APP_FOLDERS]
     try:
         lock_down(conn, own + [Path(d) for d in allow_dirs])
+        if seal and not in_memory:
+            from db import audit_chain  # it imports this module
+
+            audit_chain.catch_up(conn)
     except BaseException:
         conn.close()
         raise
@@ -177,22 +189,71 @@ def is_conflict(exc: BaseException) -> bool:
     return "Conflict on" in text or "write-write conflict" in text.lower()
 
 
+class _Unsealed(threading.local):
+    """Per thread: the audit rows written on the cursor of the innermost :func:`transaction`
+    (sealed when it commits), the smallest audit id written anywhere else (sealed at the next
+    outermost commit), and how deep in :func:`transaction` the thread is."""
+
+    cursor: Connection | None = None
+    rows: list | None = None
+    since: int | None = None
+    depth: int = 0
+
+
+_unsealed = _Unsealed()
+
+
+def note_audit_row(cur: Connection, names: tuple[str, ...], row: tuple) -> None:
+    """Called by :func:`db.audit.record` with the row as stored: seal it once it is committed."""
+    if cur is _unsealed.cursor and _unsealed.rows is not None:
+        _unsealed.rows.append((names, row))
+        return
+    audit_id = row[names.index("id")]
+    if _unsealed.since is None or audit_id < _unsealed.since:
+        _unsealed.since = audit_id
+
+
 @contextlib.contextmanager
 def transaction(conn: Connection) -> Iterator[Connection]:
     """One attempt at a transaction on a fresh cursor: commit on success, roll back on any error.
 
-    A conflict raised here is re-raised as-is; use :func:`atomic` to retry it.
+    A conflict raised here is re-raised as-is; use :func:`atomic` to retry it. After a commit that
+    wrote audit rows, they are sealed (one more small transaction); a rollback seals nothing.
     """
     cur = conn.cursor()
     cur.execute("BEGIN TRANSACTION")
+    outer = (_unsealed.cursor, _unsealed.rows)
+    _unsealed.cursor, _unsealed.rows = cur, []
+    _unsealed.depth += 1
     try:
         yield cur
         cur.execute("COMMIT")
     except BaseException:
-        _rollback_quietly(cur)
+        _rollback_quietly(cur)  # and what this transaction wrote is gone: nothing to seal
         raise
     finally:
+        mine = _unsealed.rows
+        _unsealed.cursor, _unsealed.rows = outer
+        _unsealed.depth -= 1
         cur.close()
+    since = None
+    if not _unsealed.depth:
+        since, _unsealed.since = _unsealed.since, None
+    if mine or since is not None:
+        _seal_committed(conn, mine, since)
+
+
+def _seal_committed(conn: Connection, rows: list, since: int | None) -> None:
+    # The write has committed: a failure to seal must not undo it, nor make atomic() run it again.
+    # The rows stay noted for this thread's next commit (and catch_up() on the next start).
+    try:
+        from db import audit_chain
+
+        audit_chain.seal(conn, rows=rows, since=since)
+    except Exception:
+        log.exception("could not seal the audit trail")
+        ids = [row[names.index("id")] for names, row in rows] + ([since] if since is not None else [])
+        _unsealed.since = min(ids + ([_unsealed.since] if _unsealed.since is not None else []))
 
 
 def atomic(conn: Connection, fn: Callable[[Connection], T], *, attempts: int = MAX_ATTEMPTS) -> T:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import shutil
+import tempfile
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,20 @@ SEED_NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 TZ = "America/New_York"
 
 _counter = itertools.count(1)
+
+# The audit key (clinic.app_secrets) comes from a secrets file of this test process, never the
+# repository's .streamlit/secrets.toml; servers the tests start inherit it through the environment.
+os.environ["CLINICDESK_SECRETS"] = str(Path(tempfile.mkdtemp(prefix="clinicdesk-secrets-")) / "secrets.toml")
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """Copy a closed, checkpointed database file and its audit head file (db/audit_chain.py)
+    beside it: without the head the copy's audit trail would not verify."""
+    shutil.copyfile(source, target)
+    head = source.with_name(source.name + ".audit-head")
+    if head.exists():
+        shutil.copyfile(head, target.with_name(target.name + ".audit-head"))
+    return target
 
 
 # --- databases -------------------------------------------------------------------------------
@@ -50,7 +66,7 @@ def migrated_template(tmp_path_factory) -> Path:
 def conn(db_path: Path, migrated_template: Path):
     """A fresh, migrated, empty database file for one test (a copy of the session's template;
     tests/db/test_migrations.py migrates from scratch)."""
-    shutil.copyfile(migrated_template, db_path)
+    copy_database(migrated_template, db_path)
     connection = db.connect(db_path)
     yield connection
     connection.close()
@@ -73,8 +89,7 @@ def seeded_template(tmp_path_factory) -> Path:
 def seeded_path(seeded_template: Path, tmp_path: Path) -> Path:
     # A plain file copy is safe here: the template was checkpointed and closed (no WAL).
     path = tmp_path / "seeded.duckdb"
-    shutil.copyfile(seeded_template, path)
-    return path
+    return copy_database(seeded_template, path)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 import db
-from tests.conftest import ROOT, SEED_TODAY, TZ
+from tests.conftest import ROOT, SEED_TODAY, TZ, copy_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -102,7 +102,7 @@ def seed_for_e2e(path: Path) -> SeededDb:
         conn.close()
         _E2E_TEMPLATE[today] = template
     path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(template, path)
+    copy_database(template, path)  # with its audit head file
     conn = db.connect(path)
     tz = settings.timezone(conn)
     start, end = timeutil.day_bounds(timeutil.today(tz), tz)
