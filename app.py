@@ -47,6 +47,7 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
     "Admin": [
         ("admin_users", "pages/admin_users.py", "Users", ":material/manage_accounts:"),
         ("admin_schedule", "pages/admin_schedule.py", "Providers and hours", ":material/schedule:"),
+        ("audit", "pages/audit.py", "Audit trail", ":material/policy:"),
     ],
 }
 

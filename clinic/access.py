@@ -56,6 +56,8 @@ PAGES: Final[dict[str, frozenset[str]]] = {
     "explorer": frozenset({"manager", "admin"}),
     "admin_users": frozenset({"admin"}),
     "admin_schedule": frozenset({"admin", "manager"}),
+    # The audit trail report (filter, sort, CSV, tamper check) and a file's "who looked".
+    "audit": frozenset({"admin", "manager"}),
 }
 
 # action key -> roles allowed.
@@ -79,6 +81,10 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     # Visit notes are clinical: clinicians write them; clinicians and the manager read them.
     "notes.read": frozenset({"clinician", "manager"}),
     "notes.write": frozenset({"clinician"}),
+    # Emergency ("break-glass") access by a clinician to a record outside their own schedule, and
+    # the office manager's review of each one (db.break_glass).
+    "records.break_glass": frozenset({"clinician"}),
+    "records.review_break_glass": frozenset({"manager", "admin"}),
     "payers.manage": frozenset({"billing", "manager", "admin"}),
     # Clinic-wide settings (name, time zone, holiday calendar); booking rules are schedule.manage.
     "settings.manage": frozenset({"admin"}),
@@ -105,6 +111,9 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "explorer.query": frozenset({"manager", "admin"}),
     # Importing appointment history or a Synthea export.
     "data.import": frozenset({"manager", "admin"}),
+    # Reading the audit trail (the report, a patient's "who looked") and exporting it as CSV.
+    "audit.read": frozenset({"admin", "manager"}),
+    "audit.export": frozenset({"admin", "manager"}),
 }
 
 

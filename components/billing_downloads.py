@@ -16,6 +16,7 @@ import streamlit as st
 from clinic import billing_pdf
 from clinic.errors import NotFound
 from clinic.timeutil import today
+from components.audit.downloads import audited
 from components.downloads import pdf_fonts
 from db import Connection, billing_documents, patients, settings
 
@@ -29,7 +30,7 @@ def invoice_pdf_button(conn: Connection, invoice_id: int, key: str, *, label: st
         file_name=billing_pdf.invoice_filename(invoice_id),
         mime="application/pdf",
         icon=":material/print:",
-        on_click="ignore",
+        **audited("invoice_pdf", category="billing", entity="invoice", entity_id=invoice_id),
         key=key,
         help="US Letter: the lines, what was paid, the balance due and how to pay.",
     )
@@ -51,7 +52,8 @@ def statement_pdf_button(conn: Connection, patient_id: int, key: str, *, as_of: 
         file_name=billing_pdf.statement_filename(mrn, day),
         mime="application/pdf",
         icon=":material/receipt_long:",
-        on_click="ignore",
+        **audited("statement_pdf", category="billing", entity="patient", entity_id=patient_id, patient_id=patient_id,
+                  detail={"as_of": day.isoformat()}),
         key=key,
         help="For the patient: what is due now and how old it is, insurance still pending, credit, "
              "the payment plan's next instalment, and how to pay.",

@@ -13,6 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.audit.downloads import audited
+
 LAYOUT = dict(margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
               hovermode="closest")
 
@@ -20,7 +22,8 @@ LAYOUT = dict(margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", 
 def csv_button(frame: pd.DataFrame, *, columns: dict[str, str], file_name: str, key: str) -> None:
     """Download the chart's data: ``columns`` maps the frame's columns to the CSV's headers."""
     st.download_button(
-        "Download data (CSV)", key=key, icon=":material/download:", on_click="ignore", mime="text/csv",
+        "Download data (CSV)", key=key, icon=":material/download:", mime="text/csv",
+        **audited("chart_csv", entity="chart", detail={"file": file_name, "rows": len(frame)}),
         file_name=file_name,
         data=lambda: frame[list(columns)].rename(columns=columns).to_csv(index=False, float_format="%.2f"),
     )

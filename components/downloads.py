@@ -19,6 +19,7 @@ import streamlit as st
 from clinic import daysheet, ics, printing
 from clinic.errors import NotFound
 from clinic.timeutil import to_local
+from components.audit.downloads import audited
 from db import Connection, appointments, providers, settings, visit_types
 
 def pdf_fonts() -> dict[str, Path]:
@@ -35,7 +36,8 @@ def day_sheet_pdf_button(sheet: daysheet.DaySheet, *, key: str) -> None:
         file_name=daysheet.filename(sheet),
         mime="application/pdf",
         icon=":material/print:",
-        on_click="ignore",
+        **audited("day_sheet_pdf", category="scheduling", entity="day_sheet",
+                  detail={"day": sheet.day.isoformat(), "provider": sheet.provider, "rows": len(sheet.rows)}),
         key=key,
         help="US Letter, ready to print.",
     )
@@ -50,7 +52,8 @@ def schedule_ics_button(
         file_name=ics.schedule_filename(provider, first, end),
         mime="text/calendar",
         icon=":material/event:",
-        on_click="ignore",
+        **audited("schedule_ics", category="scheduling", entity="schedule",
+                  detail={"provider": provider, "first": first.isoformat(), "end": end.isoformat(), "rows": len(rows)}),
         key=key,
         help="For your own calendar app: patient names and visit types, no visit reasons.",
     )
@@ -85,7 +88,8 @@ def appointment_ics_button(conn: Connection, appointment_id: int, key: str, *, l
         file_name=ics.appointment_filename(to_local(appointment.start_at, tz)),
         mime="text/calendar",
         icon=":material/event:",
-        on_click="ignore",
+        **audited("appointment_ics", category="scheduling", entity="appointment", entity_id=appointment.id,
+                  patient_id=appointment.patient_id),
         key=key,
         help="For the patient: clinic, provider, visit type and time. No visit reason.",
     )

@@ -20,6 +20,7 @@ from clinic.access import can_do
 from clinic.errors import ClinicError, NotFound, PossibleDuplicates, StaleRecord, ValidationError
 from components import forms, nav
 from components import intake_form as ui
+from components.audit.downloads import audited
 from components.db_session import get_conn
 from components.downloads import pdf_fonts
 from components.frame import require
@@ -154,8 +155,9 @@ with st.container(horizontal=True):
     if record is not None:
         st.download_button("Prefilled intake form (PDF)", data=lambda: pdf(editing),
                            file_name=intake_pdf.filename(record.as_dict()), mime="application/pdf",
-                           icon=":material/print:",
-                           on_click="ignore", key="intake_pdf_prefilled",
+                           icon=":material/print:", key="intake_pdf_prefilled",
+                           **audited("intake_pdf", category="demographics", entity="patient", entity_id=editing,
+                                     patient_id=editing),
                            help="What the clinic holds now (as saved), for the patient to check and correct.")
         st.button("New patient instead", icon=":material/person_add:", on_click=new_patient_instead,
                   key="intake_new_instead")

@@ -23,6 +23,7 @@ from components import nav
 from components import patient_file as pf
 from components.db_session import get_conn
 from components.frame import require
+from components.patient_file.access_log import access_log_tab
 from components.patient_search import patient_search
 from components.text import md
 from db import patients, settings
@@ -100,8 +101,9 @@ elif action == "close":
     st.rerun()
 
 may_read_notes = can_do(user.role, "notes.read")
+may_read_audit = can_do(user.role, "audit.read")  # the record's "who looked" (accounting of disclosures)
 labels = ["Appointments", *(["Billing"] if may_see_money else []), "Documents", "Messages and calls",
-          *(["Notes"] if may_read_notes else []), "Intake history"]
+          *(["Notes"] if may_read_notes else []), "Intake history", *(["Who looked"] if may_read_audit else [])]
 opening = "Billing" if may_see_money and st.query_params.get("tab") == "billing" else None
 tabs = dict(zip(labels, st.tabs(labels, key="patient_file_tabs", default=opening)))
 with tabs["Appointments"]:
@@ -118,6 +120,9 @@ if may_read_notes:
         pf.notes_tab(ctx, may_write=can_do(user.role, "notes.write"))
 with tabs["Intake history"]:
     pf.history_tab(ctx)
+if may_read_audit:
+    with tabs["Who looked"]:
+        access_log_tab(ctx)
 
 if can_do(user.role, "patients.merge"):
     pf.merge_section(ctx)

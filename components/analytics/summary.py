@@ -19,6 +19,7 @@ import streamlit as st
 
 from clinic import kpi_pdf as kpi
 from components.analytics.controls import Filters, period_label
+from components.audit.downloads import audited
 from components.downloads import pdf_fonts
 from components.kpi import Tile, tiles
 from db import Connection, billing_reports, reports, settings, stock_alerts, utilization_reports
@@ -171,7 +172,9 @@ def weekly_pdf_button(conn: Connection, f: Filters, today: date) -> None:
     start, end = kpi.last_week(today)
     fonts = pdf_fonts()
     st.download_button(
-        "Download weekly KPI summary (PDF)", key="analytics_weekly_pdf", icon=":material/print:", on_click="ignore",
+        "Download weekly KPI summary (PDF)", key="analytics_weekly_pdf", icon=":material/print:",
+        **audited("kpi_pdf", category="security", entity="kpi_summary",
+                  detail={"week": start.isoformat(), "provider_id": f.provider_id, "type_id": f.type_id}),
         mime="application/pdf", file_name=kpi.filename(start),
         data=lambda: kpi.kpi_pdf(weekly_summary(conn, today=today, provider_id=f.provider_id, type_id=f.type_id,
                                                 provider_name=f.provider_name, type_name=f.type_name), **fonts),

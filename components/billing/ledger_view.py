@@ -17,6 +17,7 @@ from clinic import billing as rules
 from clinic.errors import ClinicError
 from clinic.money import money_text
 from components import kpi
+from components.audit.downloads import audited
 from components.patient_search import patient_search
 from components.text import md
 from db import Connection, invoice_ledger, patients, payers, providers
@@ -136,7 +137,9 @@ def table(conn: Connection, chosen: Filters) -> None:
                        "Charges": money, "Paid": money, "Adjusted": money, "Balance": money},
     )
     st.caption("Click a row to open the invoice; click a column's title to sort.")
-    st.download_button("Download CSV", key="inv_csv", icon=":material/download:", on_click="ignore",
+    st.download_button("Download CSV", key="inv_csv", icon=":material/download:",
+                       **audited("invoice_ledger_csv", category="billing", entity="invoice_ledger",
+                                 patient_id=chosen.patient_id, detail={"rows": rows.num_rows}),
                        data=lambda: invoice_ledger.ledger_csv(conn, **chosen.kwargs()),
                        file_name="invoices.csv", mime="text/csv")
 

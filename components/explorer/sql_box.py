@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from clinic.errors import ClinicError
+from components.audit.downloads import audited
 from components.forms import clear_errors, field_error, set_errors
 from db import explorer
 
@@ -44,5 +45,6 @@ def sql_section(conn, user) -> None:
     else:
         st.caption(f"{len(frame):,} row{'' if len(frame) == 1 else 's'}.")
     st.dataframe(frame, hide_index=True)
-    st.download_button("Download CSV", key="explorer_sql_csv", icon=":material/download:", on_click="ignore",
+    st.download_button("Download CSV", key="explorer_sql_csv", icon=":material/download:",
+                       **audited("query_csv", category="security", entity="explorer_query", detail={"rows": len(frame)}),
                        mime="text/csv", file_name="query.csv", data=lambda: frame.to_csv(index=False))

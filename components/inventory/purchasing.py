@@ -20,6 +20,7 @@ from clinic import purchase_order_pdf
 from clinic.errors import ClinicError, StaleRecord, ValidationError
 from clinic.money import money_text
 from components import forms
+from components.audit.downloads import audited
 from components.downloads import pdf_fonts
 from components.text import md
 from db import Connection
@@ -352,10 +353,14 @@ def _downloads(conn: Connection, order: po.Order) -> None:
     cols = st.columns(2)
     cols[0].download_button("Download PDF", data=lambda: po.order_pdf(conn, order.id, fonts=fonts),
                             file_name=purchase_order_pdf.filename(order.id), mime="application/pdf",
-                            icon=":material/print:", on_click="ignore", key=_k(order.id, "pdf"))
+                            icon=":material/print:", key=_k(order.id, "pdf"),
+                            **audited("purchase_order_pdf", category="inventory", entity="purchase_order",
+                                      entity_id=order.id))
     cols[1].download_button("Download CSV", data=lambda: po.order_csv(conn, order.id),
                             file_name=purchase_order_pdf.csv_filename(order.id), mime="text/csv",
-                            icon=":material/download:", on_click="ignore", key=_k(order.id, "csv"))
+                            icon=":material/download:", key=_k(order.id, "csv"),
+                            **audited("purchase_order_csv", category="inventory", entity="purchase_order",
+                                      entity_id=order.id))
 
 
 def order_panel(conn: Connection, user, po_id: int) -> None:

@@ -15,6 +15,7 @@ import streamlit as st
 from clinic import printing, restock_pdf, timeutil
 from clinic.errors import ClinicError
 from components import forms
+from components.audit.downloads import audited
 from components.text import md
 from db import Connection, restock, settings
 
@@ -67,7 +68,9 @@ def restock_tab(conn: Connection, user) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Download printable list", data=lambda: restock_pdf.restock_pdf(lines, clinic_name, today, **fonts),
-        file_name=restock_pdf.filename(today), mime="application/pdf", icon=":material/print:", on_click="ignore",
+        file_name=restock_pdf.filename(today), mime="application/pdf", icon=":material/print:",
+        **audited("restock_pdf", category="inventory", entity="restock", detail={"day": today.isoformat(),
+                                                                                 "lines": len(lines)}),
         key=f"{FORM}_pdf", help="US Letter: a box to tick for each item.",
     )
     right.button(
