@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from clinic import documents as rules
-from clinic.access import ROLE_LABELS, may_read_document
+from clinic.access import DOCUMENT_READERS, ROLE_LABELS, may_read_document
 from clinic.errors import ClinicError, DuplicateDocument, NotAllowed, NotFound
-from db import Connection, atomic, audit, read
+from db import Connection, atomic, audit, break_glass, read
 from db.actors import acting
 
 
@@ -108,6 +108,8 @@ def get_file(conn: Connection, document_id: int, *, by) -> StoredFile:
         if not may_read_document(actor.role, row[4]):
             raise NotAllowed(f"Your role ({ROLE_LABELS[actor.role]}) cannot open "
                              f"{rules.CATEGORIES[row[4]].lower()}s: they are clinical.")
+        if row[4] in DOCUMENT_READERS:  # clinical: a clinician's own patient, or under emergency access
+            break_glass.require_clinical_access(cur, actor, row[3])
         audit.record(cur, actor, "document.download", "document", document_id, row[3])
         return StoredFile(row[0], row[1], bytes(row[2]), row[3])
 

@@ -19,7 +19,7 @@ import duckdb
 
 from clinic.errors import ClinicError, NoteLocked, NotAllowed, NotFound, StaleRecord
 from clinic.timeutil import now_utc
-from db import Connection, atomic, audit, read, read_one
+from db import Connection, atomic, audit, break_glass, read, read_one
 from db.actors import Actor, acting
 
 MAX_CHARS = 20000
@@ -93,6 +93,7 @@ def _save(cur: Connection, actor: Actor, appointment_id: int, text: str, seen_re
     appt = cur.execute("SELECT patient_id FROM appointments WHERE id = ?", [appointment_id]).fetchone()
     if appt is None:
         raise NotFound("That appointment does not exist.")
+    break_glass.require_clinical_access(cur, actor, appt[0])
     existing = cur.execute("SELECT id, author_id, signed_at, revision, body FROM visit_notes WHERE appointment_id = ?",
                            [appointment_id]).fetchone()
     if existing is None:
@@ -179,6 +180,7 @@ def add_addendum(conn: Connection, note_id: int, body: str | None, *, by) -> int
         row = cur.execute("SELECT patient_id, signed_at FROM visit_notes WHERE id = ?", [note_id]).fetchone()
         if row is None:
             raise NotFound("That note does not exist.")
+        break_glass.require_clinical_access(cur, actor, row[0])
         if row[1] is None:
             raise ClinicError("The note is not signed yet: edit it instead of adding an addendum.", field="addendum")
         (addendum_id,) = cur.execute(

@@ -14,7 +14,7 @@ from PIL import Image
 import db
 from clinic.errors import NotAllowed
 from db import documents, messages, users
-from tests.conftest import make_patient, make_user
+from tests.conftest import make_appointment, make_patient, make_provider, make_user
 
 
 def png(colour: str) -> bytes:
@@ -29,8 +29,14 @@ def staff(conn):
             for role in ("front_desk", "billing", "clinician", "manager", "admin")}
 
 
+def on_schedule(conn, clinician, patient_id: int) -> None:
+    """Book the patient with the clinician's own schedule (db.break_glass: their own patient)."""
+    make_appointment(conn, patient_id=patient_id, provider_id=make_provider(conn, user_id=clinician.id))
+
+
 def test_a_lab_report_is_filed_by_the_front_desk_but_opened_only_by_clinicians_and_the_manager(conn, staff):
     pid = make_patient(conn)
+    on_schedule(conn, staff["clinician"], pid)
     lab = documents.add(conn, patient_id=pid, filename="potassium.png", content=png("red"), category="lab_report",
                         doc_date=date(2026, 11, 2), by=staff["front_desk"])
     card = documents.add(conn, patient_id=pid, filename="card.png", content=png("blue"), category="insurance_card",

@@ -8,7 +8,7 @@ import pytest
 import db
 from clinic.errors import ClinicError, NoteLocked, NotAllowed, StaleRecord
 from db import notes, users
-from tests.conftest import make_appointment, make_user
+from tests.conftest import make_appointment, make_provider, make_user
 
 
 @pytest.fixture
@@ -22,8 +22,13 @@ def colleague(conn):
 
 
 @pytest.fixture
-def visit(conn):
-    return make_appointment(conn, status="completed")
+def visit(conn, doctor, colleague):
+    """A completed visit with Dr. Okafor's schedule; the patient sees Dr. Lind too, so both are
+    clinicians of theirs (db.break_glass: a clinician writes notes for their own patients)."""
+    appointment = make_appointment(conn, status="completed", provider_id=make_provider(conn, user_id=doctor.id))
+    patient = db.read(conn, "SELECT patient_id FROM appointments WHERE id = ?", [appointment])[0][0]
+    make_appointment(conn, patient_id=patient, provider_id=make_provider(conn, user_id=colleague.id))
+    return appointment
 
 
 def stored(conn, visit: int) -> tuple:

@@ -14,7 +14,7 @@ from PIL import Image
 import db
 from clinic.errors import NotAllowed
 from db import documents, messages, notes, patient_intake, patient_merge, patients, users
-from tests.conftest import make_appointment, make_patient, make_user
+from tests.conftest import make_appointment, make_patient, make_provider, make_user
 
 
 def _small_pdf() -> bytes:
@@ -110,7 +110,9 @@ def test_a_deactivated_account_cannot_log_a_message_or_close_an_item(conn, desk)
 
 
 def test_a_deactivated_clinician_cannot_save_sign_or_add_to_a_note(conn, doctor):
-    visit, signed_visit = make_appointment(conn, status="completed"), make_appointment(conn, status="completed")
+    own = make_provider(conn, user_id=doctor.id)  # their own patients' visits
+    visit, signed_visit = (make_appointment(conn, status="completed", provider_id=own),
+                           make_appointment(conn, status="completed", provider_id=own))
     saved = notes.save_draft(conn, visit, "Draft.", seen_revision=0, by=doctor)
     signed = notes.sign(conn, signed_visit, "Signed.", seen_revision=0, by=doctor)
     deactivate(conn, doctor)

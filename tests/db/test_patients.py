@@ -13,7 +13,7 @@ from clinic.errors import (ClinicError, DuplicateDocument, NoteLocked, NotFound,
                            ValidationError)
 from clinic import intake, timeutil
 from db import documents, messages, notes, patient_intake, patient_merge, patients, payers, users
-from tests.conftest import make_appointment, make_patient, make_user
+from tests.conftest import make_appointment, make_patient, make_provider, make_user
 
 
 def _small_pdf() -> bytes:
@@ -198,7 +198,7 @@ def test_refill_requests_go_to_the_clinicians_inbox_overdue_first(conn, desk, cl
 
 def test_a_signed_note_is_locked_and_changes_become_addenda(conn):
     doctor = users.get(conn, make_user(conn, username="doc2", role="clinician"))
-    appt = make_appointment(conn)
+    appt = make_appointment(conn, provider_id=make_provider(conn, user_id=doctor.id))
     first = notes.save_draft(conn, appt, "Cough for 3 days. Lungs clear.", seen_revision=0, by=doctor)
     second = notes.save_draft(conn, appt, "Cough for 3 days. Lungs clear. Rest, fluids.",
                               seen_revision=first.revision, by=doctor)

@@ -683,9 +683,11 @@ def test_a_colleagues_draft_is_shown_read_only(signed_in, app_env):
     pid = patient_id(app_env)
     visit = a_completed_visit_without_a_note(app_env, pid)
     with database(app_env) as conn:
-        from tests.conftest import make_user
+        from tests.conftest import make_provider, make_user
 
         colleague = users.get(conn, make_user(conn, full_name="Dr. Lind", role="clinician"))
+        # Dr. Lind sees this patient too (a booked visit on their schedule).
+        make_appointment(conn, patient_id=pid, provider_id=make_provider(conn, user_id=colleague.id))
         notes.save_draft(conn, visit, "Dr. Lind's draft.", seen_revision=0, by=colleague)
     at = open_patients(signed_in, "clinician", patient=pid)
     at.selectbox(key=f"note_visit_{pid}").select(visit).run()
