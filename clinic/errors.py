@@ -56,6 +56,16 @@ class BadLogin(ClinicError):
     default_message = "Wrong username or password."
 
 
+class SignInLocked(BadLogin):
+    """Too many failed sign-ins (for an account or a name that is none: the words are the same)."""
+
+    def __init__(self, window) -> None:
+        minutes = int(window.total_seconds() // 60)
+        super().__init__(f"Too many failed sign-ins: this username is blocked for up to {minutes} minutes. "
+                         "Try again later, or ask an administrator to unlock the account.")
+        self.minutes = minutes
+
+
 class NotAllowed(ClinicError):
     default_message = "Your role does not give access to this."
 

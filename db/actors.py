@@ -56,6 +56,14 @@ def acting(cur: Connection, by: Any, action: str | None) -> Actor:
     row = cur.execute("SELECT id, username, full_name, role, active FROM users WHERE id = ?", [user_id]).fetchone()
     if row is None or not row[4]:
         raise NotAllowed("Your account is no longer active. Ask an administrator.")
+    # A user from a browser session (components.auth) carries its session: a button's callback
+    # runs before the page checks the session, so an idle, expired or revoked one is refused here.
+    session_hash = getattr(by, "session_hash", None)
+    if session_hash is not None:
+        from db import sessions  # db.sessions imports this module
+
+        if not sessions.is_live(cur, session_hash):
+            raise NotAllowed("Your session has ended. Sign in again.")
     actor = Actor(*row)
     if action is not None and not can_do(actor.role, action):
         raise NotAllowed(f"Your role ({ROLE_LABELS.get(actor.role, actor.role)}) does not allow this.")

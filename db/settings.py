@@ -7,9 +7,11 @@ a larger action (the booking rules, the demo seeder) call :func:`set_value` on t
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Final
 
 from clinic import practice
+from clinic.errors import ValidationError
 from db import Connection, atomic, audit, read, read_one
 from db.actors import acting
 
@@ -26,7 +28,26 @@ DEFAULTS: Final[dict[str, str]] = {
     # Electronic claims: files go to the clearinghouse as production files, for services in the office.
     "x12_usage": "P",
     "place_of_service": "11",
+    # Sign-in and sessions (migrations 005 and 015); read as whole numbers through int_value().
+    "session_idle_min": "15",
+    "session_max_hours": "12",
+    "lockout_attempts": "5",
+    "lockout_minutes": "15",
+    "password_min_length": "12",
 }
+
+# Whole-number settings and the range each may take. A value outside it is brought to the nearest
+# end (a lockout of 0 attempts would switch the lockout off; a 2-character password minimum would
+# make the check pointless), and one that is not a number falls back to its default.
+INT_RANGES: Final[dict[str, tuple[int, int]]] = {
+    "session_idle_min": (1, 24 * 60),
+    "session_max_hours": (1, 7 * 24),
+    "lockout_attempts": (1, 100),
+    "lockout_minutes": (1, 24 * 60),
+    "password_min_length": (8, 128),
+}
+
+log = logging.getLogger(__name__)
 
 
 def get(conn: Connection, key: str) -> str:
@@ -44,6 +65,20 @@ def get_all(conn: Connection) -> dict[str, str]:
     return values
 
 
+def int_value(conn: Connection, key: str, values: dict[str, str] | None = None) -> int:
+    """The whole-number setting ``key`` (one of :data:`INT_RANGES`), kept inside its range.
+
+    ``values`` (from :func:`get_all`) saves a query when the caller has them already."""
+    low, high = INT_RANGES[key]
+    raw = (values if values is not None else get_all(conn)).get(key, DEFAULTS[key])
+    try:
+        number = int(str(raw).strip())
+    except ValueError:
+        log.warning("setting %s=%r is not a whole number; using %s", key, raw, DEFAULTS[key])
+        number = int(DEFAULTS[key])
+    return min(max(number, low), high)
+
+
 def set_value(cur: Connection, key: str, value: str) -> None:
     """Set one setting on an open cursor/transaction (pair it with an audit row)."""
     cur.execute(
@@ -52,8 +87,28 @@ def set_value(cur: Connection, key: str, value: str) -> None:
     )
 
 
+def check_int_values(values: dict[str, object]) -> None:
+    """Raise ValidationError (keyed by setting) for a whole-number setting outside its range."""
+    errors = {}
+    for key, value in values.items():
+        if key not in INT_RANGES:
+            continue
+        low, high = INT_RANGES[key]
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            errors[key] = f"Enter a whole number from {low} to {high}."
+    if errors:
+        raise ValidationError(errors)
+
+
 def set_many(conn: Connection, values: dict[str, str], *, by: Any) -> None:
-    """Set several settings at once, with one audit row naming them."""
+    """Set several settings at once, with one audit row naming them. Whole-number settings
+    (:data:`INT_RANGES`) are checked first; nothing is written when one is out of range."""
+    check_int_values(values)
+
     def write(cur: Connection) -> None:
         actor = acting(cur, by, "settings.manage")
         for key, value in values.items():

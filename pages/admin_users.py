@@ -1,4 +1,6 @@
-"""Admin › Users: list accounts, add one, change a role, deactivate or reactivate, reset a password."""
+"""Admin › Users: list accounts, add one, change a role, deactivate or reactivate, reset a password
+(the person then chooses their own at their next sign-in), unlock an account locked out by failed
+sign-ins."""
 
 from __future__ import annotations
 
@@ -41,6 +43,10 @@ def local_stamp(user: users.User) -> str:
     return f"{timeutil.to_local(user.last_sign_in_at, tz):%Y-%m-%d %H:%M}"
 
 
+def locked_stamp(user: users.User) -> str:
+    return f"{timeutil.to_local(user.locked_until, tz):%H:%M}" if user.is_locked() else EMPTY
+
+
 def add_user() -> None:
     """Runs before the rerun (a callback), so that the form can be cleared after a save: a
     widget's value can only be reset by assigning it here, not by deleting its key."""
@@ -62,14 +68,23 @@ def add_user() -> None:
 st.title("Users")
 forms.show_flashes()
 
+locked = users.list_locked(conn)
+if locked:
+    st.warning(
+        "**Locked out after too many failed sign-ins:** "
+        + "; ".join(f"{md(u.full_name)} ({md(u.username)}) until {locked_stamp(u)}" for u in locked)
+        + ". Choose the user under “Change a user” to unlock them sooner.",
+        icon=":material/lock_clock:",
+    )
+
 accounts = sorted(users.list_users(conn), key=lambda u: (not u.active, u.username))
 st.dataframe(
     pd.DataFrame(
         [{"username": u.username, "full_name": u.full_name, "role": ROLE_LABELS.get(u.role, u.role), "active": u.active,
-          "last_sign_in_at": local_stamp(u),
+          "last_sign_in_at": local_stamp(u), "locked_until": locked_stamp(u),
           "created_at": EMPTY if u.created_at is None else f"{timeutil.to_local(u.created_at, tz):%Y-%m-%d}"}
          for u in accounts],
-        columns=["username", "full_name", "role", "active", "last_sign_in_at", "created_at"],
+        columns=["username", "full_name", "role", "active", "last_sign_in_at", "locked_until", "created_at"],
     ),
     hide_index=True,
     column_config={
@@ -78,9 +93,13 @@ st.dataframe(
         "role": "Role",
         "active": st.column_config.CheckboxColumn("Active"),
         "last_sign_in_at": st.column_config.TextColumn("Last sign-in", help=f"Clinic time ({tz})."),
+        "locked_until": st.column_config.TextColumn(
+            "Locked until", help=f"Clinic time ({tz}). Too many failed sign-ins: refused until then."),
         "created_at": "Created",
     },
 )
+password_rule = (f"At least {users.password_min_length(conn)} characters, not a common password, "
+                 "without the username.")
 
 add_col, change_col = st.columns(2, gap="large")
 
@@ -94,7 +113,7 @@ with add_col:
         forms.field_error(form, "full_name")
         st.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="new_role")
         forms.field_error(form, "role")
-        st.text_input("Initial password", type="password", key="new_password")
+        st.text_input("Initial password", type="password", key="new_password", help=password_rule)
         forms.field_error(form, "password")
         st.text_input("Repeat the password", type="password", key="new_password_confirm")
         forms.field_error(form, "confirm")
@@ -141,12 +160,25 @@ with change_col:
                 st.rerun()
         if chosen.id == admin.id:
             st.caption("You cannot deactivate your own account.")
+        if chosen.is_locked():
+            st.warning(f"{md(chosen.username)} is locked out after too many failed sign-ins until "
+                       f"{locked_stamp(chosen)} (clinic time).", icon=":material/lock_clock:")
+            if st.button("Unlock", key="unlock_user", icon=":material/lock_open:"):
+                try:
+                    users.unlock(conn, chosen.id, by=admin)
+                except ClinicError as exc:
+                    refuse(form, exc, whole_form=True)
+                else:
+                    forms.clear_errors(form)
+                    forms.flash(f"{md(chosen.username)} is unlocked and can sign in again.")
+                st.rerun()
         forms.form_error(form)
 
         form = "reset_password"
         with st.form(form):
             st.markdown(f"**Reset the password of {md(chosen.username)}**")
-            new_password = st.text_input("New password", type="password", key="reset_password_value")
+            new_password = st.text_input("New password", type="password", key="reset_password_value",
+                                         help=password_rule + " They choose their own at their next sign-in.")
             forms.field_error(form, "password")
             reset = st.form_submit_button("Reset password")
         if reset:
@@ -157,5 +189,6 @@ with change_col:
             else:
                 forms.clear_errors(form)
                 st.session_state.pop("reset_password_value", None)
-                forms.flash(f"Password of {chosen.username} reset. Tell them in person, not by email.")
+                forms.flash(f"Password of {md(chosen.username)} reset. Tell them in person, not by email: they "
+                            "choose a new one of their own at their next sign-in.")
             st.rerun()

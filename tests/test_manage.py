@@ -74,7 +74,7 @@ def test_create_user_refuses_a_short_password_with_a_message(tmp_path):
     done = manage("create-user", "--db", str(path), "--username", "bob", "--full-name", "Bob Ray",
                   "--role", "billing", "--password", "short")
     assert done.returncode == 1
-    assert "password: Use at least 8 characters." in done.stderr
+    assert "password: Use at least 12 characters." in done.stderr
 
 
 def test_describe_prints_the_address_and_the_demo_logins(tmp_path):

@@ -17,7 +17,7 @@ def test_a_password_hash_is_argon2id_and_verifies_only_the_right_password():
 def test_short_or_blank_passwords_are_refused_with_a_message():
     with pytest.raises(ValidationError) as err:
         passwords.check_new_password("short")
-    assert "8 characters" in err.value.errors["password"]
+    assert "12 characters" in err.value.errors["password"]
     with pytest.raises(ValidationError):
         passwords.check_new_password("         ")
 

@@ -10,24 +10,24 @@ def audit_actions(conn):
 
 
 def test_a_new_user_can_sign_in_and_the_sign_in_is_audited(conn):
-    uid = make_user(conn, username="Nadia ", full_name="  Nadia   Haddad ", role="billing", password="long enough")
-    user = users.authenticate(conn, "nadia", "long enough")
+    uid = make_user(conn, username="Nadia ", full_name="  Nadia   Haddad ", role="billing", password="long enough now")
+    user = users.authenticate(conn, "nadia", "long enough now")
     assert (user.id, user.username, user.full_name, user.role) == (uid, "nadia", "Nadia Haddad", "billing")
     assert audit_actions(conn) == ["user.create", audit.SIGN_IN]
     assert users.get(conn, uid).last_sign_in_at is not None
 
 
 def test_unknown_user_wrong_password_and_deactivated_account_give_the_same_message(conn):
-    uid = make_user(conn, username="sam", password="long enough")
+    uid = make_user(conn, username="sam", password="long enough now")
     messages = []
-    for name, pw in (("nobody", "long enough"), ("sam", "wrong password")):
+    for name, pw in (("nobody", "long enough now"), ("sam", "wrong password")):
         with pytest.raises(BadLogin) as err:
             users.authenticate(conn, name, pw)
         messages.append(str(err.value))
     make_user(conn, username="boss", role="admin")
     users.set_active(conn, uid, False, by="test")
     with pytest.raises(BadLogin) as err:
-        users.authenticate(conn, "sam", "long enough")
+        users.authenticate(conn, "sam", "long enough now")
     messages.append(str(err.value))
     assert len(set(messages)) == 1
     assert audit_actions(conn).count(audit.SIGN_IN_FAILED) == 3
@@ -149,8 +149,8 @@ def test_a_missing_user_is_not_found(conn):
 
 
 def test_every_audit_row_says_the_role_the_data_category_and_the_outcome(conn):
-    uid = make_user(conn, username="nadia", role="billing", password="long enough")
-    user = users.authenticate(conn, "nadia", "long enough")
+    uid = make_user(conn, username="nadia", role="billing", password="long enough now")
+    user = users.authenticate(conn, "nadia", "long enough now")
     with pytest.raises(BadLogin):
         users.authenticate(conn, "nadia", "not it at all")
     audit.record(conn, user, "invoice.finalize", "invoice", 7, patient_id=3)

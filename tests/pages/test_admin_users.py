@@ -57,7 +57,7 @@ def test_bad_fields_are_shown_next_to_them_and_what_was_typed_stays(signed_in, a
     at = fill_new_user(at, "frontdesk", "", "billing", "short")
     messages = [e.value for e in at.error]
     assert "Enter the person's name." in messages
-    assert any("8 characters" in m for m in messages)
+    assert any("12 characters" in m for m in messages)
     assert at.text_input(key="new_username").value == "frontdesk"
     with database(app_env) as conn:
         assert db.read(conn, "SELECT count(*) FROM users WHERE username = 'frontdesk'")[0][0] == 1
