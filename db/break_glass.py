@@ -15,7 +15,7 @@ notes for oversight, the front desk and billing never see clinical content.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from clinic.errors import NotAllowed, NotFound, ValidationError
@@ -57,6 +57,10 @@ class ReviewItem:
     reviewer: str | None
 
 
+# An audit row made under a grant: the grant's own row (written in the grant's transaction, whose
+# clock may read a moment earlier), or the grant user's row on the grant's patient while it ran.
+_UNDER = ("((a.entity = 'break_glass' AND a.entity_id = $grant AND a.action = 'record.break_glass')"
+          " OR (a.user_id = $user AND a.patient_id = $patient AND a.occurred_at >= $start AND a.occurred_at <= $end))")
 _GRANT = "SELECT id, user_id, patient_id, reason, started_at, ends_at, reviewed_by, reviewed_at, review_note FROM break_glass"
 
 
@@ -134,12 +138,11 @@ def start(conn: Connection, *, patient_id: int, reason: str | None, by) -> Grant
             raise ValidationError({"reason": "This patient is on your schedule: no emergency access is needed."})
         if grant is not None:
             return grant
-        # The grant starts at the transaction's now(), the time its audit row gets too.
+        now = now_utc()  # the clinic's clock, which access checks read too
         row = cur.execute(
-            "INSERT INTO break_glass (user_id, patient_id, reason, started_at, ends_at)"
-            " VALUES (?, ?, ?, now(), now() + to_minutes(?::BIGINT))"
+            "INSERT INTO break_glass (user_id, patient_id, reason, started_at, ends_at) VALUES (?, ?, ?, ?, ?)"
             " RETURNING id, user_id, patient_id, reason, started_at, ends_at, reviewed_by, reviewed_at, review_note",
-            [actor.id, patient_id, text, MINUTES]).fetchone()
+            [actor.id, patient_id, text, now, now + timedelta(minutes=MINUTES)]).fetchone()
         audit.record(cur, actor, "record.break_glass", "break_glass", row[0], patient_id,
                      detail={"reason": text, "minutes": MINUTES}, category="clinical")
         return Grant(*row)
@@ -148,12 +151,12 @@ def start(conn: Connection, *, patient_id: int, reason: str | None, by) -> Grant
 
 
 def actions_under(conn: Connection, grant_id: int) -> list[tuple]:
-    """The audit rows of the grant's user on the grant's patient while it ran, oldest first:
-    (id, occurred_at, action, entity, entity_id, outcome)."""
+    """The grant's own audit row and the audit rows of its user on its patient while it ran,
+    oldest first: (id, occurred_at, action, entity, entity_id, outcome)."""
     grant = get(conn, grant_id)
-    return read(conn, "SELECT id, occurred_at, action, entity, entity_id, outcome FROM audit_log"
-                      " WHERE user_id = ? AND patient_id = ? AND occurred_at >= ? AND occurred_at <= ? ORDER BY id",
-                [grant.user_id, grant.patient_id, grant.started_at, grant.ends_at])
+    return read(conn, "SELECT id, occurred_at, action, entity, entity_id, outcome FROM audit_log a WHERE " + _UNDER
+                      + " ORDER BY id", {"user": grant.user_id, "patient": grant.patient_id, "grant": str(grant.id),
+                                         "start": grant.started_at, "end": grant.ends_at})
 
 
 def get(conn: Connection, grant_id: int) -> Grant:
@@ -169,8 +172,9 @@ def for_review(conn: Connection, *, reviewed: bool = False) -> list[ReviewItem]:
         conn,
         "SELECT g.id, g.user_id, g.patient_id, g.reason, g.started_at, g.ends_at, g.reviewed_by, g.reviewed_at,"
         " g.review_note, u.full_name, p.last_name || ', ' || p.first_name, p.mrn,"
-        " (SELECT count(*) FROM audit_log a WHERE a.user_id = g.user_id AND a.patient_id = g.patient_id"
-        "  AND a.occurred_at >= g.started_at AND a.occurred_at <= g.ends_at), r.full_name"
+        " (SELECT count(*) FROM audit_log a WHERE (a.entity = 'break_glass' AND a.entity_id = g.id::VARCHAR"
+        "  AND a.action = 'record.break_glass') OR (a.user_id = g.user_id AND a.patient_id = g.patient_id"
+        "  AND a.occurred_at >= g.started_at AND a.occurred_at <= g.ends_at)), r.full_name"
         " FROM break_glass g JOIN users u ON u.id = g.user_id JOIN patients p ON p.id = g.patient_id"
         " LEFT JOIN users r ON r.id = g.reviewed_by"
         " WHERE (g.reviewed_at IS NOT NULL) = ? ORDER BY g.started_at DESC, g.id DESC",

@@ -75,9 +75,11 @@ def add(conn: Connection, *, patient_id: int, filename: str, content: bytes, cat
     return atomic(conn, write)
 
 
-def list_for_patient(conn: Connection, patient_id: int, *, role: str | None = None) -> list[Document]:
+def list_for_patient(conn: Connection, patient_id: int, *, role: str | None = None,
+                     clinical: bool = True) -> list[Document]:
     """The patient's documents, newest first, without their content: those ``role`` may read
-    (:func:`clinic.access.may_read_document`; every one for an operator, ``role`` None)."""
+    (:func:`clinic.access.may_read_document`; every one for an operator, ``role`` None), and no
+    clinical one when ``clinical`` is False (a clinician outside their schedule: db.break_glass)."""
     rows = read(
         conn,
         "SELECT d.id, d.doc_date, d.category, d.filename, d.note, d.size_bytes, d.mime_type, d.uploaded_at,"
@@ -86,13 +88,17 @@ def list_for_patient(conn: Connection, patient_id: int, *, role: str | None = No
         " WHERE d.patient_id = ? ORDER BY d.doc_date DESC, d.id DESC",
         [patient_id],
     )
-    return [Document(*r) for r in rows if may_read_document(role, r[2])]
+    return [Document(*r) for r in rows if _readable(role, r[2], clinical)]
 
 
-def count_withheld(conn: Connection, patient_id: int, *, role: str | None) -> int:
+def _readable(role: str | None, category: str, clinical: bool) -> bool:
+    return may_read_document(role, category) and (clinical or category not in DOCUMENT_READERS)
+
+
+def count_withheld(conn: Connection, patient_id: int, *, role: str | None, clinical: bool = True) -> int:
     """How many of the patient's documents ``role`` may not read (the list says they exist)."""
     rows = read(conn, "SELECT category FROM documents WHERE patient_id = ?", [patient_id])
-    return sum(not may_read_document(role, category) for (category,) in rows)
+    return sum(not _readable(role, category, clinical) for (category,) in rows)
 
 
 def get_file(conn: Connection, document_id: int, *, by) -> StoredFile:

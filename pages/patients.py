@@ -101,6 +101,13 @@ elif action == "close":
     st.rerun()
 
 may_read_notes = can_do(user.role, "notes.read")
+# A clinician reaches the clinical part (notes, lab and imaging reports) of their own patients'
+# records; any other record only under emergency ("break-glass") access, shown in red meanwhile.
+# The banner's place is kept even when empty, so that opening a grant does not shift the tabs.
+clinical, grant = pf.clinical_access(ctx)
+with st.container():
+    if grant is not None:
+        pf.emergency_banner(ctx, grant)
 may_read_audit = can_do(user.role, "audit.read")  # the record's "who looked" (accounting of disclosures)
 labels = ["Appointments", *(["Billing"] if may_see_money else []), "Documents", "Messages and calls",
           *(["Notes"] if may_read_notes else []), "Intake history", *(["Who looked"] if may_read_audit else [])]
@@ -112,12 +119,15 @@ if may_see_money:
     with tabs["Billing"]:
         pf.billing_tab(conn, user, ctx.id)
 with tabs["Documents"]:
-    pf.documents_tab(ctx, may_upload=can_do(user.role, "documents.upload"))
+    pf.documents_tab(ctx, may_upload=can_do(user.role, "documents.upload"), clinical=clinical != "none")
 with tabs["Messages and calls"]:
     pf.messages_tab(ctx, may_log=can_do(user.role, "messages.log"))
 if may_read_notes:
     with tabs["Notes"]:
-        pf.notes_tab(ctx, may_write=can_do(user.role, "notes.write"))
+        if clinical == "none":
+            pf.closed_notes(ctx)
+        else:
+            pf.notes_tab(ctx, may_write=can_do(user.role, "notes.write"))
 with tabs["Intake history"]:
     pf.history_tab(ctx)
 if may_read_audit:

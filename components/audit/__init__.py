@@ -8,7 +8,8 @@ rerun: db.audit_report.record_read.
 """
 
 from components.audit.chain import chain_panel
+from components.audit.emergency import emergency_review
 from components.audit.filters import filters
 from components.audit.report import report
 
-__all__ = ["chain_panel", "filters", "report"]
+__all__ = ["chain_panel", "emergency_review", "filters", "report"]

@@ -16,11 +16,14 @@ from components.patient_file.appointments import appointments_tab
 from components.patient_file.billing import billing_tab
 from components.patient_file.context import FileContext, forget_opening, record_opening
 from components.patient_file.documents import documents_tab
+from components.patient_file.emergency import banner as emergency_banner
+from components.patient_file.emergency import clinical_access, closed_notes
 from components.patient_file.header import header
 from components.patient_file.history import history_tab
 from components.patient_file.merge import merge_section
 from components.patient_file.messages import messages_tab
 from components.patient_file.notes import notes_tab
 
-__all__ = ["FileContext", "appointments_tab", "billing_tab", "documents_tab", "forget_opening", "header", "history_tab",
-           "merge_section", "messages_tab", "notes_tab", "record_opening"]
+__all__ = ["FileContext", "appointments_tab", "billing_tab", "clinical_access", "closed_notes", "documents_tab",
+           "emergency_banner", "forget_opening", "header", "history_tab", "merge_section", "messages_tab", "notes_tab",
+           "record_opening"]

@@ -65,12 +65,13 @@ def _file_document(ctx: FileContext) -> None:
     notice("documents", f"Filed “{md(uploaded.name)}” as {CATEGORIES[category].lower()}.")
 
 
-def _listing(ctx: FileContext) -> None:
-    filed = documents.list_for_patient(ctx.conn, ctx.id, role=ctx.user.role)
-    withheld = documents.count_withheld(ctx.conn, ctx.id, role=ctx.user.role)
+def _listing(ctx: FileContext, clinical: bool) -> None:
+    filed = documents.list_for_patient(ctx.conn, ctx.id, role=ctx.user.role, clinical=clinical)
+    withheld = documents.count_withheld(ctx.conn, ctx.id, role=ctx.user.role, clinical=clinical)
     if withheld:
-        st.caption(f":material/lock: {withheld} clinical document{'s are' if withheld != 1 else ' is'} not listed: "
-                   "lab and imaging reports are for the clinicians and the office manager.")
+        why = ("lab and imaging reports are for the clinicians and the office manager." if clinical
+               else "this patient is not on your schedule (see the Notes tab for emergency access).")
+        st.caption(f":material/lock: {withheld} clinical document{'s are' if withheld != 1 else ' is'} not listed: {why}")
     if not filed:
         if not withheld:
             st.info("No documents filed yet.", icon=":material/folder_off:")
@@ -96,9 +97,9 @@ def _listing(ctx: FileContext) -> None:
             )
 
 
-def documents_tab(ctx: FileContext, *, may_upload: bool) -> None:
+def documents_tab(ctx: FileContext, *, may_upload: bool, clinical: bool = True) -> None:
     show_notice("documents")
-    _listing(ctx)
+    _listing(ctx, clinical)
     st.subheader("File a document", anchor=False)
     if not may_upload:
         st.caption("Your role cannot file documents.")

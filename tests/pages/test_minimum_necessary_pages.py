@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import db
 from db import documents, users
-from tests.conftest import database, make_patient, user_id_for
+from tests.conftest import database, make_appointment, make_patient, user_id_for
 from tests.pages.test_patients import open_patients, small_pdf, tab
 
 
@@ -24,6 +25,9 @@ def test_billing_home_shows_counts_and_no_schedule_while_the_front_desk_gets_the
 def test_a_lab_report_is_listed_for_the_clinician_and_only_counted_for_the_front_desk(signed_in, app_env):
     with database(app_env) as conn:
         pid = make_patient(conn)
+        # Booked on the demo clinician's schedule: their own patient (db.break_glass).
+        (provider,) = db.read(conn, "SELECT id FROM providers WHERE user_id = ?", [user_id_for(app_env, "doctor")])[0]
+        make_appointment(conn, patient_id=pid, provider_id=provider)
         desk = users.get(conn, user_id_for(app_env, "frontdesk"))
         documents.add(conn, patient_id=pid, filename="hba1c-result.pdf", content=small_pdf("HbA1c 6.1%"),
                       category="lab_report", doc_date=date(2026, 11, 2), by=desk)
