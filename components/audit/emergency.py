@@ -7,14 +7,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from clinic import timeutil
 from clinic.errors import ClinicError
 from components import forms
-from components.patient_file.context import local
 from components.text import md
 from db import Connection, break_glass
 from db.users import User
 
 FORM = "break_glass_review"
+
+
+def local(instant, tz: str, fmt: str) -> str:
+    """An instant in clinic time ("" for none). Not components.patient_file.context.local: the
+    patient file imports the download helpers, which import this package."""
+    return "" if instant is None else timeutil.to_local(instant, tz).strftime(fmt)
 DONE = "_break_glass_reviewed"
 
 
