@@ -10,7 +10,8 @@ browser keeps in a ``SameSite=Strict`` cookie, set by a tiny script on the page.
 second tab or a bookmark starts a new Streamlit session; it reads the cookie through
 ``st.context.cookies`` and resumes. Trade-off (README, Settings): a cookie set from the page
 cannot be HttpOnly, so a script injected into the page could read it. Streamlit escapes what
-we show, the token is worthless once revoked or idle, and only its hash is stored.
+we show, the token is worthless once revoked or idle, and only its hash is stored. Single sign-on
+(components/sso.py, optional) ends in the same kind of session.
 
 Idle timeout: the first run after ``session_idle_min`` without one asks to sign in again (the
 timeout is audited by db/sessions.py). What the user had typed into the page's widgets (the
@@ -34,7 +35,7 @@ from decimal import Decimal
 import streamlit as st
 
 from clinic.errors import BadLogin, ClinicError, NotFound, ValidationError
-from components import forms
+from components import forms, sso
 from components.db_session import get_conn
 from components.text import md
 from db import sessions, settings, users
@@ -95,6 +96,9 @@ def current_user() -> users.User | None:
             ss[TOKEN_KEY] = token
         elif state is not None and state.ended == "idle" and state.just_now:
             ss[_TIMED_OUT] = state.idle_minutes  # back after a while in a new tab: say why
+    if user_id is None and (signed_on := sso.take_identity(conn)) is not None:
+        user_id, token = signed_on  # just back from the single sign-on provider (components/sso.py)
+        _begin(user_id, token)
     try:
         user = users.get(conn, user_id) if user_id is not None else None
     except NotFound:
@@ -172,6 +176,20 @@ def sign_out(user: users.User) -> None:
         del st.session_state[key]
     st.session_state[SESSION_KEY] = None
     st.session_state[_COOKIE_ACTION] = ("clear", None)
+    sso.sign_out()
+
+
+def _begin(user_id: int, token: str) -> None:
+    """Keep a new sign-in's session (password or single sign-on) in a clean browser session.
+
+    Whatever a sign-out or timeout that Streamlit interrupted may have left goes; only values put
+    aside at a timeout stay, and they go back to the same user only (current_user)."""
+    for key in list(st.session_state.keys()):
+        if key != _STASH:
+            del st.session_state[key]
+    st.session_state[SESSION_KEY] = user_id
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[_COOKIE_ACTION] = ("set", token)
 
 
 def sync_cookie() -> None:
@@ -214,6 +232,7 @@ def login_page() -> None:
             kept = bool(st.session_state.get(_STASH, {}).get("values"))
             st.info(f"You were signed out after {minutes} minutes without activity. Sign in again to carry on"
                     + (": what you had typed is kept." if kept else "."), icon=":material/timer_off:")
+        sso.sign_in_buttons()
         with st.form("sign_in"):
             username = st.text_input("Username", key="login_username", autocomplete="username")
             password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
@@ -224,16 +243,7 @@ def login_page() -> None:
             except BadLogin as exc:  # SignInLocked too: its own words, the same for any name
                 st.error(str(exc), icon=":material/lock:")
             else:
-                # A clean session for whoever signs in (a sign-out or timeout that Streamlit
-                # interrupted may have left keys behind); only values put aside at a timeout stay,
-                # and they go back to the same user only (current_user).
-                for key in list(st.session_state.keys()):
-                    if key != _STASH:
-                        del st.session_state[key]
-                token = sessions.start(conn, user.id)
-                st.session_state[SESSION_KEY] = user.id
-                st.session_state[TOKEN_KEY] = token
-                st.session_state[_COOKIE_ACTION] = ("set", token)
+                _begin(user.id, sessions.start(conn, user.id))
                 st.rerun()
         if values["is_demo"] == "true":
             st.info(

@@ -1,5 +1,6 @@
-"""Staff accounts: sign-in (with its lockout), and the admin's list/add/change-role/deactivate/
-reset-password/unlock, and a user choosing their own new password after a reset.
+"""Staff accounts: sign-in (with its lockout, or by single sign-on through the account's e-mail),
+and the admin's list/add/change-role/deactivate/reset-password/unlock/set-e-mail, and a user
+choosing their own new password after a reset.
 
 Passwords are stored only as argon2id hashes (``clinic.passwords``). Every change of an account
 re-reads the acting account first (``db.actors.acting``, action ``users.manage``) and writes its
@@ -28,7 +29,7 @@ from typing import Any
 
 from clinic import passwords
 from clinic.access import ROLES
-from clinic.errors import (BadLogin, LastAdmin, NotAllowed, NotFound, SignInLocked, UsernameTaken,
+from clinic.errors import (BadLogin, ClinicError, LastAdmin, NotAllowed, NotFound, SignInLocked, UsernameTaken,
                            ValidationError)
 from clinic.timeutil import now_utc
 from db import Connection, atomic, audit, read, read_one, sessions, settings
@@ -39,7 +40,8 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 LOCKED_OUT = "auth.locked_out"
 UNLOCK = "user.unlock"
 CHANGE_PASSWORD = "user.change_password"
-_COLUMNS = "id, username, full_name, role, active, created_at, last_sign_in_at, must_change_password, locked_until"
+_COLUMNS = ("id, username, full_name, role, active, created_at, last_sign_in_at, must_change_password, locked_until,"
+            " email")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class User:
     last_sign_in_at: datetime | None = None
     must_change_password: bool = False
     locked_until: datetime | None = None
+    email: str | None = None  # lower-case; the account single sign-on maps to (sign_in_sso)
     # The SHA-256 of the sign-in session's token when the account came from a browser session
     # (components.auth): db.actors.acting then refuses a write whose session has ended.
     session_hash: str | None = None
@@ -77,6 +80,15 @@ def find_by_username(conn: Connection, username: str) -> User | None:
     return _user(row) if row else None
 
 
+def by_email(conn: Connection, email: str) -> User | None:
+    """The account with this e-mail (any letter case), active or not, or None."""
+    address = normalise_email(email)
+    if not address:
+        return None
+    row = read_one(conn, f"SELECT {_COLUMNS} FROM users WHERE email = ?", [address])
+    return _user(row) if row else None
+
+
 def list_users(conn: Connection, *, active_only: bool = False) -> list[User]:
     rows = read(
         conn,
@@ -92,6 +104,12 @@ def count_active(conn: Connection) -> int:
 
 def normalise_username(username: str) -> str:
     return (username or "").strip().lower()
+
+
+def normalise_email(email: str | None) -> str:
+    """E-mails are kept and compared lower-case: ``Ann@Clinic.org`` and ``ann@clinic.org`` are one
+    address to ClinicDesk (providers differ in the case they send)."""
+    return (email or "").strip().lower()
 
 
 def password_min_length(conn: Connection) -> int:
@@ -445,3 +463,146 @@ def unlock(conn: Connection, user_id: int, *, by: Any, now: datetime | None = No
         return True
 
     return atomic(conn, write)
+
+
+# --- single sign-on -----------------------------------------------------------------------------
+# The identity provider (st.login, components/sso.py) proves who someone is; ClinicDesk decides
+# which account that is (by e-mail) and what it may do (the account's role). A password lockout
+# does not stop a sign-on: the lockout guards the password against guessing, and the provider did
+# not use it.
+
+SET_EMAIL = "user.set_email"
+# An identity handed back by the provider starts a session only this soon after it was issued
+# (and only once: sso_sign_ins): Streamlit keeps it in a cookie for 30 days.
+SSO_FRESH_FOR = timedelta(minutes=10)
+_SSO_CLOCK_SKEW = timedelta(minutes=2)
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.][^@\s]*$")
+
+
+class SsoRefused(ClinicError):
+    """The provider's identity maps to no active account (or its e-mail is not verified)."""
+
+    default_message = "Single sign-on could not sign you in."
+
+
+class SsoAlreadyUsed(ClinicError):
+    """The provider's identity has started a session (or been refused) before, or is too old."""
+
+    default_message = "That sign-in from your identity provider has been used already. Sign in again."
+
+
+def clean_email(email: str | None) -> str | None:
+    """Normalise an account's e-mail (None when blank); ValidationError under ``email`` if malformed.
+
+    Only the shape is checked: a clinic's own provider may well use a domain no public validator
+    accepts (``clinic.local``), and the address only has to equal what the provider sends."""
+    address = normalise_email(email)
+    if not address:
+        return None
+    if len(address) > 254 or not _EMAIL_RE.match(address):
+        raise ValidationError({"email": "That is not an e-mail address (name@domain)."})
+    return address
+
+
+def set_email(conn: Connection, user_id: int, email: str | None, *, by: Any) -> str | None:
+    """Give an account the e-mail single sign-on maps to (blank removes it); returns it as stored.
+
+    Raises ValidationError under ``email`` when it is malformed or another account has it."""
+    address = clean_email(email)
+
+    def taken(owner: str) -> ValidationError:
+        return ValidationError({"email": f"{address} is already the e-mail of {owner}."})
+
+    def write(cur: Connection) -> str | None:
+        actor = acting(cur, by, ACTION)
+        row = cur.execute("SELECT email FROM users WHERE id = ?", [user_id]).fetchone()
+        if row is None:
+            raise NotFound("That user does not exist.")
+        if row[0] == address:
+            return address
+        if address is not None:
+            other = cur.execute("SELECT username FROM users WHERE email = ? AND id <> ?", [address, user_id]).fetchone()
+            if other:
+                raise taken(other[0])
+        cur.execute("UPDATE users SET email = ? WHERE id = ?", [address, user_id])
+        audit.record(cur, actor, SET_EMAIL, "user", user_id, detail={"from": row[0], "to": address})
+        return address
+
+    try:
+        return atomic(conn, write)
+    except Exception as exc:  # the unique index is the last word if two admins race
+        if "Duplicate key" in str(exc) and "email" in str(exc):
+            owner = by_email(conn, address or "")
+            raise taken(owner.username if owner else "another account") from exc
+        raise
+
+
+def sign_in_sso(conn: Connection, email: str | None, *, provider: str, email_verified: bool | None = None,
+                identity: str | None = None, issued_at: datetime | None = None,
+                now: datetime | None = None) -> tuple[User, str]:
+    """Sign in the active account whose e-mail the identity provider vouched for; returns it and the
+    token of the server-side session started for it (as password sign-in does, db/sessions.py).
+
+    ``email_verified`` is the provider's claim when it sends one: False refuses. ``identity`` is a
+    key unique to this sign-in at the provider (its identity token's issuer, subject, issue time
+    and nonce) and ``issued_at`` when the provider issued it: an identity older than
+    :data:`SSO_FRESH_FOR`, or one used before, raises :class:`SsoAlreadyUsed` and writes nothing.
+
+    Success audits ``auth.sign_in`` with ``{"method": "sso", "provider": ...}``. An unknown or
+    inactive e-mail (or an unverified one) raises :class:`SsoRefused` with a message to show, and is
+    audited as a failed sign-in; the row names the account only when the e-mail is one.
+    """
+    now = now or now_utc()
+    address = normalise_email(email)
+    if issued_at is not None and not (now - SSO_FRESH_FOR <= issued_at <= now + _SSO_CLOCK_SKEW):
+        raise SsoAlreadyUsed()
+    used = hashlib.sha256(identity.encode("utf-8")).hexdigest() if identity else None
+    if used is not None and read_one(conn, "SELECT 1 FROM sso_sign_ins WHERE identity_hash = ?", [used]):
+        raise SsoAlreadyUsed()
+    method = {"method": "sso", "provider": provider}
+
+    def write(cur: Connection) -> tuple[str | None, User | None]:
+        row = cur.execute(f"SELECT {_COLUMNS} FROM users WHERE email = ?", [address]).fetchone() if address else None
+        user = _user(row) if row else None
+        if not address:
+            reason = "no e-mail"
+        elif email_verified is False:
+            reason = "e-mail not verified"
+        elif user is None:
+            reason = "unknown e-mail"
+        elif not user.active:
+            reason = "inactive"
+        else:
+            reason = None
+        if used is not None:
+            if cur.execute("SELECT 1 FROM sso_sign_ins WHERE identity_hash = ?", [used]).fetchone():
+                return "used", None
+            cur.execute("INSERT INTO sso_sign_ins (identity_hash, user_id, provider, used_at) VALUES (?, ?, ?, ?)",
+                        [used, None if reason or user is None else user.id, provider, now])
+        if reason is not None:
+            audit.record(cur, user.username if user else None, audit.SIGN_IN_FAILED, "user", user.id if user else None,
+                         detail={**method, "reason": reason}, outcome="failure")
+            return reason, user
+        cur.execute("UPDATE users SET last_sign_in_at = ? WHERE id = ?", [now, user.id])
+        audit.record(cur, user, audit.SIGN_IN, "user", user.id, detail=method)
+        return None, user
+
+    try:
+        reason, user = atomic(conn, write)
+    except Exception as exc:  # two tabs handing in the same identity at once: the other one won
+        if used is not None and "Duplicate key" in str(exc) and "identity_hash" in str(exc):
+            raise SsoAlreadyUsed() from exc
+        raise
+    if reason == "used":
+        raise SsoAlreadyUsed()
+    if reason == "no e-mail":
+        raise SsoRefused("Your identity provider did not send an e-mail address, so ClinicDesk cannot tell which "
+                         "account is yours. Ask your administrator, or sign in with your username and password.")
+    if reason == "e-mail not verified":
+        raise SsoRefused(f"Your identity provider has not verified the e-mail {address}, so it cannot sign you in "
+                         "to ClinicDesk. Sign in with your username and password.")
+    if reason is not None:
+        raise SsoRefused(f"No active ClinicDesk account has the e-mail {address}. Ask an administrator to add it "
+                         "to your account (Admin › Users), or sign in with your username and password.")
+    token = sessions.start(conn, user.id, now=now)
+    return get(conn, user.id), token

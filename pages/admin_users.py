@@ -1,6 +1,6 @@
 """Admin › Users: list accounts, add one, change a role, deactivate or reactivate, reset a password
 (the person then chooses their own at their next sign-in), unlock an account locked out by failed
-sign-ins."""
+sign-ins, set the e-mail single sign-on maps to the account."""
 
 from __future__ import annotations
 
@@ -81,10 +81,10 @@ accounts = sorted(users.list_users(conn), key=lambda u: (not u.active, u.usernam
 st.dataframe(
     pd.DataFrame(
         [{"username": u.username, "full_name": u.full_name, "role": ROLE_LABELS.get(u.role, u.role), "active": u.active,
-          "last_sign_in_at": local_stamp(u), "locked_until": locked_stamp(u),
+          "email": u.email or EMPTY, "last_sign_in_at": local_stamp(u), "locked_until": locked_stamp(u),
           "created_at": EMPTY if u.created_at is None else f"{timeutil.to_local(u.created_at, tz):%Y-%m-%d}"}
          for u in accounts],
-        columns=["username", "full_name", "role", "active", "last_sign_in_at", "locked_until", "created_at"],
+        columns=["username", "full_name", "role", "active", "email", "last_sign_in_at", "locked_until", "created_at"],
     ),
     hide_index=True,
     column_config={
@@ -92,6 +92,7 @@ st.dataframe(
         "full_name": "Name",
         "role": "Role",
         "active": st.column_config.CheckboxColumn("Active"),
+        "email": st.column_config.TextColumn("E-mail", help="For single sign-on."),
         "last_sign_in_at": st.column_config.TextColumn("Last sign-in", help=f"Clinic time ({tz})."),
         "locked_until": st.column_config.TextColumn(
             "Locked until", help=f"Clinic time ({tz}). Too many failed sign-ins: refused until then."),
@@ -173,6 +174,27 @@ with change_col:
                     forms.flash(f"{md(chosen.username)} is unlocked and can sign in again.")
                 st.rerun()
         forms.form_error(form)
+
+        form = "user_email"
+        email_key = f"email_{chosen.id}"
+        with st.form(form):
+            st.text_input("E-mail (for single sign-on)", value=chosen.email or "", key=email_key,
+                          help="The address the clinic's identity provider (Microsoft Entra ID, Google Workspace, "
+                               "Keycloak) sends for this person; letter case does not matter. Blank: password only.")
+            forms.field_error(form, "email")
+            save_email = st.form_submit_button("Save e-mail")
+        forms.form_error(form)
+        if save_email:
+            try:
+                stored = users.set_email(conn, chosen.id, st.session_state.get(email_key), by=admin)
+            except ClinicError as exc:
+                refuse(form, exc, field="email")  # what was typed stays in the field
+            else:
+                forms.clear_errors(form)
+                st.session_state.pop(email_key, None)  # shown again as stored (lower-case)
+                forms.flash(f"{md(chosen.username)} signs on with {md(stored)}." if stored
+                            else f"{md(chosen.username)} has no e-mail for single sign-on now.")
+            st.rerun()
 
         form = "reset_password"
         with st.form(form):

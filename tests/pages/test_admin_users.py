@@ -109,3 +109,30 @@ def test_an_admin_demoted_with_the_page_still_open_cannot_add_an_admin(signed_in
     assert [t.value for t in at.toast] == ["Your role (Front desk) does not allow this."]
     assert query(app_env, "SELECT count(*) FROM users WHERE username = 'mallory'") == [(0,)]
     assert "Users" not in [t.value for t in at.title]  # the page itself is no longer theirs
+
+
+def save_email(at, user_id, email):
+    at.selectbox(key="chosen_user").select(user_id).run()
+    at.text_input(key=f"email_{user_id}").input(email)
+    next(b for b in at.button if b.label == "Save e-mail").click()
+    return at.run()
+
+
+def test_an_email_for_single_sign_on_is_saved_lower_case_and_listed(signed_in, app_env):
+    billing_id = user_id_for(app_env, "billing")
+    at = save_email(open_users(signed_in), billing_id, " Bill.Ing@Clinic.Example ")
+    assert not at.exception
+    assert at.dataframe[0].value.set_index("username").loc["billing", "email"] == "bill.ing@clinic.example"
+    assert at.text_input(key=f"email_{billing_id}").value == "bill.ing@clinic.example"
+    with database(app_env) as conn:
+        assert users.by_email(conn, "BILL.ING@clinic.example").username == "billing"
+
+
+def test_an_email_another_account_has_is_refused_next_to_the_field_and_stays_typed(signed_in, app_env):
+    at = save_email(open_users(signed_in), user_id_for(app_env, "billing"), "desk@clinic.example")
+    doctor_id = user_id_for(app_env, "doctor")
+    at = save_email(at, doctor_id, "Desk@Clinic.example")
+    assert "desk@clinic.example is already the e-mail of billing." in [e.value for e in at.error]
+    assert at.text_input(key=f"email_{doctor_id}").value == "Desk@Clinic.example"
+    with database(app_env) as conn:
+        assert users.get(conn, doctor_id).email is None
