@@ -18,6 +18,14 @@ _BY_PREFIX: Final[dict[str, str]] = {
     **dict.fromkeys(("note", "document", "intake"), "clinical"),
     **dict.fromkeys(("stock", "stock_item", "stock_location", "stock_par", "purchase_order", "vendor",
                      "contractor"), "inventory"),
+    # The permission keys of clinic.access.ACTIONS: a refused attempt is recorded under the key it
+    # was refused ("billing.invoice", outcome "refused"). Keys not listed (users, settings,
+    # explorer, audit) are security.
+    **dict.fromkeys(("patients", "messages"), "demographics"),
+    **dict.fromkeys(("appointments", "reminders", "schedule"), "scheduling"),
+    **dict.fromkeys(("billing", "payers"), "billing"),
+    **dict.fromkeys(("notes", "documents", "records"), "clinical"),
+    "inventory": "inventory",
 }
 
 

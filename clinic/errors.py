@@ -67,7 +67,25 @@ class SignInLocked(BadLogin):
 
 
 class NotAllowed(ClinicError):
+    """Refused: the account is inactive, its session ended, or its role may not do this.
+
+    Raised by a permission check (``db.actors.acting``) it says who was refused and what they
+    tried, as the database held them at that moment: ``user_id``, ``username``, ``role``,
+    ``action`` (a key of ``clinic.access.ACTIONS``; None when only the account was checked) and,
+    when known, ``patient_id``. ``audit_pending`` is True until the refusal's one audit row is
+    written (``db.atomic``, ``db.actors.current``), so it is written once however far the error
+    travels. Raised anywhere else (no who, no audit row of its own) it is False.
+    """
+
     default_message = "Your role does not give access to this."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, user_id: int | None = None,
+                 username: str | None = None, role: str | None = None, action: str | None = None,
+                 patient_id: int | None = None, audit: bool = False) -> None:
+        super().__init__(message, field=field)
+        self.user_id, self.username, self.role = user_id, username, role
+        self.action, self.patient_id = action, patient_id
+        self.audit_pending = audit
 
 
 class UsernameTaken(ClinicError):

@@ -10,7 +10,10 @@ from clinic.access import ROLE_LABELS, can_open
 from components import auth
 from components.db_session import get_conn
 from components.text import md
-from db import settings, users
+from db import actors, settings, users
+
+# The page this session was last refused (its refusal is audited once, until another page opens).
+_REFUSED_PAGE = "_frame_refused_page"
 
 
 def sidebar(user: users.User) -> None:
@@ -50,9 +53,12 @@ def require(page: str) -> users.User:
         auth.login_page()
         st.stop()
     if not can_open(user.role, page):
-        st.error(
-            f"Your role ({ROLE_LABELS.get(user.role, user.role)}) does not give access to this page.",
-            icon=":material/block:",
-        )
+        message = f"Your role ({ROLE_LABELS.get(user.role, user.role)}) does not give access to this page."
+        # One audit row per opening of the page, not one per rerun while it stays on screen.
+        if st.session_state.get(_REFUSED_PAGE) != page:
+            actors.record_refusal(get_conn(), user, page, message=message)
+            st.session_state[_REFUSED_PAGE] = page
+        st.error(message, icon=":material/block:")
         st.stop()
+    st.session_state.pop(_REFUSED_PAGE, None)
     return user

@@ -35,7 +35,7 @@ from typing import TypeVar
 
 import duckdb
 
-from clinic.errors import Busy, DatabaseLocked
+from clinic.errors import Busy, DatabaseLocked, NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -256,16 +256,29 @@ def _seal_committed(conn: Connection, rows: list, since: int | None) -> None:
         _unsealed.since = min(ids + ([_unsealed.since] if _unsealed.since is not None else []))
 
 
-def atomic(conn: Connection, fn: Callable[[Connection], T], *, attempts: int = MAX_ATTEMPTS) -> T:
+def atomic(conn: Connection, fn: Callable[[Connection], T], *, attempts: int = MAX_ATTEMPTS,
+           audit_refusal: bool = True) -> T:
     """Run ``fn(cursor)`` inside :func:`transaction`, retrying DuckDB write conflicts.
 
     ``fn`` must be safe to run again from the start (it is: everything it did was rolled back).
     After ``attempts`` conflicts in a row, raises :class:`clinic.errors.Busy`.
+
+    A refusal (:class:`clinic.errors.NotAllowed` from :func:`db.actors.acting`) rolls back
+    everything ``fn`` did, then writes its one audit row in a transaction of its own
+    (:func:`db.actors.write_refusal`) and is raised again; ``audit_refusal=False`` only for a
+    caller that writes the refusal's row itself (it is then no longer pending for anyone else).
     """
     for attempt in range(1, attempts + 1):
         try:
             with transaction(conn) as cur:
                 return fn(cur)
+        except NotAllowed as refused:
+            if audit_refusal:
+                from db import actors  # it imports this module
+
+                actors.write_refusal(conn, refused)
+            refused.audit_pending = False  # written now, or by the caller: never twice
+            raise
         except duckdb.Error as exc:
             if not is_conflict(exc):
                 raise

@@ -315,7 +315,7 @@ def _audited(conn: Connection, by: Any, permission: str | None, action: str, *, 
         return actor
 
     try:
-        return atomic(conn, write)
+        return atomic(conn, write, audit_refusal=False)  # the refused row is this one, with its detail
     except NotAllowed:
         atomic(conn, lambda cur: audit.record(cur, by, action, entity, entity_id, patient_id, detail,
                                               category=category, outcome="refused"))

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from clinic.errors import NotAllowed, NotFound, ValidationError
+from clinic.errors import NotFound, ValidationError
 from clinic.timeutil import now_utc
 from db import Connection, atomic, audit, read, read_one
-from db.actors import Actor, acting
+from db.actors import Actor, acting, refusal
 
 MINUTES = 60  # how long a grant lasts
 REASON_MIN, REASON_MAX = 15, 500
@@ -113,8 +113,8 @@ def require_clinical_access(cur: Connection, actor: Actor, patient_id: int) -> N
         return
     kind, _ = _access(cur, actor.id, patient_id)
     if kind == "none":
-        raise NotAllowed("This patient is not on your schedule: open their record for an emergency first "
-                         "(with the reason), or ask their clinician.")
+        raise refusal(actor, "records.clinical", "This patient is not on your schedule: open their record for an "
+                      "emergency first (with the reason), or ask their clinician.", patient_id=patient_id)
 
 
 def check_reason(reason: str | None) -> str:

@@ -12,9 +12,9 @@ from datetime import date, datetime
 
 from clinic import documents as rules
 from clinic.access import DOCUMENT_READERS, ROLE_LABELS, may_read_document
-from clinic.errors import ClinicError, DuplicateDocument, NotAllowed, NotFound
+from clinic.errors import ClinicError, DuplicateDocument, NotFound
 from db import Connection, atomic, audit, break_glass, read
-from db.actors import acting
+from db.actors import acting, refusal
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ def get_file(conn: Connection, document_id: int, *, by) -> StoredFile:
         if row is None:
             raise NotFound("That document does not exist.")
         if not may_read_document(actor.role, row[4]):
-            raise NotAllowed(f"Your role ({ROLE_LABELS[actor.role]}) cannot open "
-                             f"{rules.CATEGORIES[row[4]].lower()}s: they are clinical.")
+            raise refusal(actor, "documents.read", f"Your role ({ROLE_LABELS[actor.role]}) cannot open "
+                          f"{rules.CATEGORIES[row[4]].lower()}s: they are clinical.", patient_id=row[3])
         if row[4] in DOCUMENT_READERS:  # clinical: a clinician's own patient, or under emergency access
             break_glass.require_clinical_access(cur, actor, row[3])
         audit.record(cur, actor, "document.download", "document", document_id, row[3])

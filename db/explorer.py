@@ -283,14 +283,16 @@ def run_query(conn: Connection, sql: str, *, user: Any, max_rows: int = MAX_ROWS
     started = time.monotonic()
     detail: dict[str, Any] = {"sql": sql}
     who: Any = user
+    outcome = "success"
     try:
-        who = actors.current(conn, user, ACTION)
+        who = actors.current(conn, user, ACTION, audit_refusal=False)  # the refused row is the one below
         checked = check(conn, sql)
         frame = _fetch(conn, checked, max_rows=max_rows, timeout_s=timeout_s)
         detail.update(outcome="answered", rows=len(frame), truncated=frame.attrs["truncated"])
         return frame
     except NotAllowed as err:
         detail.update(outcome="not allowed", reason=str(err))
+        who, outcome = actors.refused_actor(err) or user, "refused"
         raise
     except ClinicError as err:
         detail.update(outcome="refused", reason=str(err))
@@ -300,5 +302,5 @@ def run_query(conn: Connection, sql: str, *, user: Any, max_rows: int = MAX_ROWS
         raise
     finally:
         detail["seconds"] = round(time.monotonic() - started, 3)
-        atomic(conn, lambda cur: audit.record(cur, who, ACTION, detail=detail))
+        atomic(conn, lambda cur: audit.record(cur, who, ACTION, detail=detail, outcome=outcome))
 

@@ -145,7 +145,10 @@ def test_a_manager_demoted_after_the_page_was_drawn_changes_no_schedule(conn, de
     before = {t: count(conn, t) for t in ("audit", "off", "closures", "hours", "overrides", "settings")}
     with pytest.raises(NotAllowed, match=r"Your role \(Front desk\) does not allow this"):
         schedule_writes(conn, pid, off_id, closure_id)[write](demoted)
-    assert {t: count(conn, t) for t in before} == before
+    # Nothing changed; the refusal itself is audited, once, with the role she has now.
+    assert {t: count(conn, t) for t in before} == {**before, "audit": before["audit"] + 1}
+    assert db.read(conn, "SELECT username, role, action, outcome FROM audit_log ORDER BY id DESC LIMIT 1") == [
+        ("mia", "front_desk", "schedule.manage", "refused")]
 
 
 @pytest.mark.parametrize("write", WRITES)

@@ -46,6 +46,9 @@ def test_a_clinician_writes_notes_for_their_own_patients_and_is_refused_for_othe
     with pytest.raises(NotAllowed, match="not on your schedule"):
         notes.save_draft(conn, scene["other_visit"], "Seen in an emergency.", seen_revision=0, by=doctor)
     assert db.read(conn, "SELECT count(*) FROM visit_notes WHERE appointment_id = ?", [scene["other_visit"]]) == [(0,)]
+    # The refusal is in the audit trail, on that patient.
+    assert db.read(conn, "SELECT user_id, patient_id, action, category FROM audit_log WHERE outcome = 'refused'") == [
+        (doctor.id, scene["other"], "records.clinical", "clinical")]
     # Other roles are governed by the role table alone: the manager reads every record.
     assert break_glass.access(conn, scene["manager"], scene["other"]) == ("role", None)
 

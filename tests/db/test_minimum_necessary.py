@@ -50,8 +50,10 @@ def test_a_lab_report_is_filed_by_the_front_desk_but_opened_only_by_clinicians_a
         downloads = db.read(conn, "SELECT count(*) FROM audit_log WHERE action = 'document.download'")[0][0]
         with pytest.raises(NotAllowed, match="lab reports"):
             documents.get_file(conn, lab, by=staff[role])
-        # Nothing was read: no download row. The card stays theirs to open.
+        # Nothing was read: no download row, one refusal row. The card stays theirs to open.
         assert db.read(conn, "SELECT count(*) FROM audit_log WHERE action = 'document.download'")[0][0] == downloads
+        assert db.read(conn, "SELECT action, patient_id FROM audit_log WHERE outcome = 'refused' AND user_id = ?",
+                       [staff[role].id]) == [("documents.read", pid)]
         assert documents.get_file(conn, card, by=staff[role]).content == png("blue")
         listed = documents.list_for_patient(conn, pid, role=role)
         assert [d.filename for d in listed] == ["card.png"]

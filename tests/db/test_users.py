@@ -109,7 +109,10 @@ def test_an_admin_demoted_after_the_page_was_drawn_can_no_longer_add_an_admin(co
         users.create(conn, username="mallory", full_name="Mallory", role="admin", password="a long password",
                      by=stale)
     assert users.find_by_username(conn, "mallory") is None
-    assert count(conn, "SELECT count(*) FROM audit_log") == before
+    # Only the refusal is audited, under the role the account holds now.
+    assert count(conn, "SELECT count(*) FROM audit_log") == before + 1
+    assert conn.execute("SELECT user_id, role, action, outcome FROM audit_log ORDER BY id DESC LIMIT 1").fetchall() == [
+        (stale.id, "front_desk", "users.manage", "refused")]
 
 
 @pytest.mark.parametrize("change", ["set_role", "set_active", "reset_password"])
