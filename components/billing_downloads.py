@@ -26,11 +26,10 @@ def invoice_pdf_button(conn: Connection, invoice_id: int, key: str, *, label: st
     fonts = pdf_fonts()
     st.download_button(
         label,
-        data=lambda: billing_documents.invoice_pdf(conn, invoice_id, fonts=fonts),
         file_name=billing_pdf.invoice_filename(invoice_id),
         mime="application/pdf",
         icon=":material/print:",
-        **audited("invoice_pdf", category="billing", entity="invoice", entity_id=invoice_id),
+        **audited("invoice_pdf", lambda: billing_documents.invoice_pdf(conn, invoice_id, fonts=fonts), category="billing", entity="invoice", entity_id=invoice_id),
         key=key,
         help="US Letter: the lines, what was paid, the balance due and how to pay.",
     )
@@ -48,11 +47,10 @@ def statement_pdf_button(conn: Connection, patient_id: int, key: str, *, as_of: 
     fonts = pdf_fonts()
     st.download_button(
         label,
-        data=lambda: billing_documents.statement_pdf(conn, patient_id, as_of=day, fonts=fonts),
         file_name=billing_pdf.statement_filename(mrn, day),
         mime="application/pdf",
         icon=":material/receipt_long:",
-        **audited("statement_pdf", category="billing", entity="patient", entity_id=patient_id, patient_id=patient_id,
+        **audited("statement_pdf", lambda: billing_documents.statement_pdf(conn, patient_id, as_of=day, fonts=fonts), category="billing", entity="patient", entity_id=patient_id, patient_id=patient_id,
                   detail={"as_of": day.isoformat()}),
         key=key,
         help="For the patient: what is due now and how old it is, insurance still pending, credit, "

@@ -23,9 +23,8 @@ def csv_button(frame: pd.DataFrame, *, columns: dict[str, str], file_name: str, 
     """Download the chart's data: ``columns`` maps the frame's columns to the CSV's headers."""
     st.download_button(
         "Download data (CSV)", key=key, icon=":material/download:", mime="text/csv",
-        **audited("chart_csv", entity="chart", detail={"file": file_name, "rows": len(frame)}),
+        **audited("chart_csv", lambda: frame[list(columns)].rename(columns=columns).to_csv(index=False, float_format="%.2f"), entity="chart", detail={"file": file_name, "rows": len(frame)}),
         file_name=file_name,
-        data=lambda: frame[list(columns)].rename(columns=columns).to_csv(index=False, float_format="%.2f"),
     )
 
 

@@ -32,11 +32,10 @@ def day_sheet_pdf_button(sheet: daysheet.DaySheet, *, key: str) -> None:
     fonts = pdf_fonts()
     st.download_button(
         "Download day sheet (PDF)",
-        data=lambda: daysheet.build_pdf(sheet, **fonts),
         file_name=daysheet.filename(sheet),
         mime="application/pdf",
         icon=":material/print:",
-        **audited("day_sheet_pdf", category="scheduling", entity="day_sheet",
+        **audited("day_sheet_pdf", lambda: daysheet.build_pdf(sheet, **fonts), category="scheduling", entity="day_sheet",
                   detail={"day": sheet.day.isoformat(), "provider": sheet.provider, "rows": len(sheet.rows)}),
         key=key,
         help="US Letter, ready to print.",
@@ -48,11 +47,10 @@ def schedule_ics_button(
 ) -> None:
     st.download_button(
         "Download schedule (.ics)",
-        data=lambda: ics.provider_schedule(rows, provider=provider, clinic_name=clinic_name),
         file_name=ics.schedule_filename(provider, first, end),
         mime="text/calendar",
         icon=":material/event:",
-        **audited("schedule_ics", category="scheduling", entity="schedule",
+        **audited("schedule_ics", lambda: ics.provider_schedule(rows, provider=provider, clinic_name=clinic_name), category="scheduling", entity="schedule",
                   detail={"provider": provider, "first": first.isoformat(), "end": end.isoformat(), "rows": len(rows)}),
         key=key,
         help="For your own calendar app: patient names and visit types, no visit reasons.",
@@ -84,11 +82,10 @@ def appointment_ics_button(conn: Connection, appointment_id: int, key: str, *, l
 
     st.download_button(
         label,
-        data=build,
         file_name=ics.appointment_filename(to_local(appointment.start_at, tz)),
         mime="text/calendar",
         icon=":material/event:",
-        **audited("appointment_ics", category="scheduling", entity="appointment", entity_id=appointment.id,
+        **audited("appointment_ics", build, category="scheduling", entity="appointment", entity_id=appointment.id,
                   patient_id=appointment.patient_id),
         key=key,
         help="For the patient: clinic, provider, visit type and time. No visit reason.",

@@ -153,10 +153,9 @@ with st.container(horizontal=True):
                        mime="application/pdf", icon=":material/print:", on_click="ignore", key="intake_pdf_blank",
                        help="US Letter, for walk-ins to fill in by hand.")
     if record is not None:
-        st.download_button("Prefilled intake form (PDF)", data=lambda: pdf(editing),
-                           file_name=intake_pdf.filename(record.as_dict()), mime="application/pdf",
+        st.download_button("Prefilled intake form (PDF)", file_name=intake_pdf.filename(record.as_dict()), mime="application/pdf",
                            icon=":material/print:", key="intake_pdf_prefilled",
-                           **audited("intake_pdf", category="demographics", entity="patient", entity_id=editing,
+                           **audited("intake_pdf", lambda: pdf(editing), category="demographics", entity="patient", entity_id=editing,
                                      patient_id=editing),
                            help="What the clinic holds now (as saved), for the patient to check and correct.")
         st.button("New patient instead", icon=":material/person_add:", on_click=new_patient_instead,

@@ -173,11 +173,10 @@ def weekly_pdf_button(conn: Connection, f: Filters, today: date) -> None:
     fonts = pdf_fonts()
     st.download_button(
         "Download weekly KPI summary (PDF)", key="analytics_weekly_pdf", icon=":material/print:",
-        **audited("kpi_pdf", category="security", entity="kpi_summary",
+        **audited("kpi_pdf", lambda: kpi.kpi_pdf(weekly_summary(conn, today=today, provider_id=f.provider_id, type_id=f.type_id,
+                                                provider_name=f.provider_name, type_name=f.type_name), **fonts), category="security", entity="kpi_summary",
                   detail={"week": start.isoformat(), "provider_id": f.provider_id, "type_id": f.type_id}),
         mime="application/pdf", file_name=kpi.filename(start),
-        data=lambda: kpi.kpi_pdf(weekly_summary(conn, today=today, provider_id=f.provider_id, type_id=f.type_id,
-                                                provider_name=f.provider_name, type_name=f.type_name), **fonts),
         help=f"The week {period_label(start, end)} against the week before: the tiles and the key charts as "
              "tables, for the provider and visit type chosen.",
     )

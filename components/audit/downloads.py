@@ -1,14 +1,15 @@
-"""Auditing a download or a print: ``st.download_button(..., **audited("invoice_pdf", ...))``.
+"""Auditing a download or a print: ``st.download_button(..., **audited("invoice_pdf", build, ...))``.
 
-The button's on_click writes one ``export.<what>`` audit row (db.audit_report.record_download)
-for the account signed in at that moment, with the data's category and, where there is one, the
-patient whose data left the app. An on_click callback runs before the rerun the click causes, so
-the row is written once per click; AppTest clicks it the same way.
+Building the file writes one ``export.<what>`` audit row (db.audit_report.record_download) for
+the account signed in when the button was drawn, with the data's category and, where there is
+one, the patient whose data left the app: once per click, as Streamlit builds a callable's file
+when its button is clicked (AppTest runs it the same way).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -21,17 +22,23 @@ from db import audit_report
 log = logging.getLogger(__name__)
 
 
-def _record(what: str, options: dict[str, Any]) -> None:
-    user = auth.current_user()
-    try:
-        audit_report.record_download(get_conn(), what, by=user, **options)
-    except ClinicError as err:  # refused: the refusal is in the trail; say so where the button was
-        st.toast(str(err), icon=":material/block:")
+def audited(what: str, data: Callable[[], Any], *, category: str | None = None, patient_id: int | None = None,
+            entity: str | None = None, entity_id: Any = None, detail: Any = None,
+            permission: str | None = None) -> dict[str, Any]:
+    """The ``data`` and ``on_click`` of a download button whose file, when the browser asks for it,
+    is built and then recorded as an ``export.<what>`` row for the account signed in when the
+    button was drawn (re-checked as it is now: a deactivated account gets no file).
 
-
-def audited(what: str, *, category: str | None = None, patient_id: int | None = None, entity: str | None = None,
-            entity_id: Any = None, detail: Any = None, permission: str | None = None) -> dict[str, Any]:
-    """The ``on_click``/``args`` of a download button whose click leaves an ``export.<what>`` row."""
+    The row is written where the file is built (Streamlit builds a callable's file when the
+    button is clicked), not in an on_click callback: a callback's rerun would race the browser's
+    fetch of the file and could lose the download."""
+    user, conn = auth.current_user(), get_conn()
     options = {"category": category, "patient_id": patient_id, "entity": entity, "entity_id": entity_id,
                "detail": detail, "permission": permission}
-    return {"on_click": _record, "args": (what, options)}
+
+    def build() -> Any:
+        content = data()
+        audit_report.record_download(conn, what, by=user, **options)
+        return content
+
+    return {"data": build, "on_click": "ignore"}

@@ -27,12 +27,13 @@ FILTERED = "_audit_filtered"  # the filters and sort the page number belongs to
 ERROR = "_audit_error"
 TABLE = "audit_table"
 
-def _export(conn: Connection, chosen: Filters, sort: str, user: User) -> None:
-    """The Download CSV button's on_click: the export's audit row (or why it was refused)."""
-    try:
-        audit_report.record_export(conn, chosen, by=user, sort=sort)
-    except ClinicError as err:
-        st.session_state[ERROR] = str(err)
+def _export(conn: Connection, chosen: Filters, sort: str, user: User) -> bytes:
+    """The Download CSV button's file, built when it is clicked, and the export's audit row
+    (written there, not in an on_click callback whose rerun would race the browser's download).
+    A refusal is recorded by record_export and no file is served."""
+    content = audit_report.to_csv(conn, chosen, sort=sort, by=user)
+    audit_report.record_export(conn, chosen, by=user, sort=sort)
+    return content
 
 
 def _patient(row: audit_report.AuditRow) -> str:
@@ -121,7 +122,6 @@ def report(conn: Connection, user: User, chosen: Filters, sort: str, tz: str, sp
         st.download_button(
             "Download CSV", key="audit_csv", icon=":material/download:", mime="text/csv",
             file_name=file_name(chosen, tz),
-            data=lambda: audit_report.to_csv(conn, chosen, sort=sort, by=user),
-            on_click=_export, args=(conn, chosen, sort, user), disabled=total == 0,
+            data=lambda: _export(conn, chosen, sort, user), on_click="ignore", disabled=total == 0,
             help="Every matching row (not only this page), times in UTC and in clinic time. "
                  "The download is recorded in the audit trail.")

@@ -138,9 +138,8 @@ def table(conn: Connection, chosen: Filters) -> None:
     )
     st.caption("Click a row to open the invoice; click a column's title to sort.")
     st.download_button("Download CSV", key="inv_csv", icon=":material/download:",
-                       **audited("invoice_ledger_csv", category="billing", entity="invoice_ledger",
+                       **audited("invoice_ledger_csv", lambda: invoice_ledger.ledger_csv(conn, **chosen.kwargs()), category="billing", entity="invoice_ledger",
                                  patient_id=chosen.patient_id, detail={"rows": rows.num_rows}),
-                       data=lambda: invoice_ledger.ledger_csv(conn, **chosen.kwargs()),
                        file_name="invoices.csv", mime="text/csv")
 
 

@@ -46,5 +46,5 @@ def sql_section(conn, user) -> None:
         st.caption(f"{len(frame):,} row{'' if len(frame) == 1 else 's'}.")
     st.dataframe(frame, hide_index=True)
     st.download_button("Download CSV", key="explorer_sql_csv", icon=":material/download:",
-                       **audited("query_csv", category="security", entity="explorer_query", detail={"rows": len(frame)}),
-                       mime="text/csv", file_name="query.csv", data=lambda: frame.to_csv(index=False))
+                       **audited("query_csv", lambda: frame.to_csv(index=False), category="security", entity="explorer_query", detail={"rows": len(frame)}),
+                       mime="text/csv", file_name="query.csv")

@@ -351,15 +351,13 @@ def _cancel_part(conn: Connection, user, order: po.Order) -> None:
 def _downloads(conn: Connection, order: po.Order) -> None:
     fonts = pdf_fonts()
     cols = st.columns(2)
-    cols[0].download_button("Download PDF", data=lambda: po.order_pdf(conn, order.id, fonts=fonts),
-                            file_name=purchase_order_pdf.filename(order.id), mime="application/pdf",
+    cols[0].download_button("Download PDF", file_name=purchase_order_pdf.filename(order.id), mime="application/pdf",
                             icon=":material/print:", key=_k(order.id, "pdf"),
-                            **audited("purchase_order_pdf", category="inventory", entity="purchase_order",
+                            **audited("purchase_order_pdf", lambda: po.order_pdf(conn, order.id, fonts=fonts), category="inventory", entity="purchase_order",
                                       entity_id=order.id))
-    cols[1].download_button("Download CSV", data=lambda: po.order_csv(conn, order.id),
-                            file_name=purchase_order_pdf.csv_filename(order.id), mime="text/csv",
+    cols[1].download_button("Download CSV", file_name=purchase_order_pdf.csv_filename(order.id), mime="text/csv",
                             icon=":material/download:", key=_k(order.id, "csv"),
-                            **audited("purchase_order_csv", category="inventory", entity="purchase_order",
+                            **audited("purchase_order_csv", lambda: po.order_csv(conn, order.id), category="inventory", entity="purchase_order",
                                       entity_id=order.id))
 
 

@@ -67,9 +67,8 @@ def restock_tab(conn: Connection, user) -> None:
     fonts = printing.bundled_fonts()
     left, right = st.columns(2)
     left.download_button(
-        "Download printable list", data=lambda: restock_pdf.restock_pdf(lines, clinic_name, today, **fonts),
-        file_name=restock_pdf.filename(today), mime="application/pdf", icon=":material/print:",
-        **audited("restock_pdf", category="inventory", entity="restock", detail={"day": today.isoformat(),
+        "Download printable list", file_name=restock_pdf.filename(today), mime="application/pdf", icon=":material/print:",
+        **audited("restock_pdf", lambda: restock_pdf.restock_pdf(lines, clinic_name, today, **fonts), category="inventory", entity="restock", detail={"day": today.isoformat(),
                                                                                  "lines": len(lines)}),
         key=f"{FORM}_pdf", help="US Letter: a box to tick for each item.",
     )

@@ -19,6 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import db
+from tests.pages.test_patients import download_bytes, media_managers  # noqa: F401 (a fixture)
 from clinic import timeutil
 from db import patients, users
 from tests.conftest import DEMO_USER_FOR_ROLE, ROOT, TZ, database, query, user_id_for
@@ -216,11 +217,14 @@ def test_reading_is_audited_once_per_question_not_on_every_rerun(signed_in, app_
     assert len(reads) == 2 and '"user": "frontdesk"' in reads[-1][3]
 
 
-def test_downloading_the_csv_writes_an_audit_export_row(signed_in, app_env):
+def test_downloading_the_csv_writes_an_audit_export_row(signed_in, app_env, media_managers):
     views_by(app_env, "frontdesk", 3)
     at = open_report(signed_in)
     at.selectbox(key="audit_f_user").set_value("frontdesk").run()
-    at.download_button(key="audit_csv").click().run()
+    assert query(app_env, "SELECT count(*) FROM audit_log WHERE action = 'audit.export'") == [(0,)]
+    # The row is written when the browser fetches the file (the click builds it).
+    content = download_bytes(media_managers[-1], at.download_button(key="audit_csv"))
+    assert content.decode().count("\n") >= 4  # a header and the three views
 
     assert not at.exception, at.exception
     ((username, role, category, detail),) = query(
@@ -351,10 +355,10 @@ def test_other_roles_have_no_who_looked_tab(signed_in, app_env, role):
 # --- downloads elsewhere leave a row --------------------------------------------------------------
 
 
-def test_printing_a_statement_from_the_patient_file_is_audited_with_the_patient(signed_in, app_env):
+def test_printing_a_statement_from_the_patient_file_is_audited_with_the_patient(signed_in, app_env, media_managers):
     (patient,) = views_by(app_env, "frontdesk", 1)
     at = open_file(signed_in, "billing", patient)
-    at.download_button(key=f"pf_statement_{patient}").click().run()
+    assert download_bytes(media_managers[-1], at.download_button(key=f"pf_statement_{patient}")).startswith(b"%PDF")
 
     assert not at.exception, at.exception
     assert query(app_env, "SELECT username, role, category, patient_id, entity FROM audit_log"
