@@ -166,7 +166,9 @@ def _give_back(user_id: int) -> None:
         st.toast("Signed in again: what you had typed is back.", icon=":material/restore:")
 
 
-def sign_out(user: users.User) -> None:
+def sign_out(user: users.User) -> bool:
+    """End the session and forget its state; True when the browser is being sent to the single
+    sign-on provider's sign-out (stop the run then, do not rerun it)."""
     conn = get_conn()
     sessions.revoke(conn, st.session_state.get(TOKEN_KEY) or _cookie_token())
     users.record_sign_out(conn, user)
@@ -176,7 +178,7 @@ def sign_out(user: users.User) -> None:
         del st.session_state[key]
     st.session_state[SESSION_KEY] = None
     st.session_state[_COOKIE_ACTION] = ("clear", None)
-    sso.sign_out()
+    return sso.sign_out()
 
 
 def _begin(user_id: int, token: str) -> None:
@@ -286,7 +288,8 @@ def _choose_password(conn, user_id: int) -> None:
             st.rerun()
         if st.button("Sign out", key="choose_password_sign_out", icon=":material/logout:"):
             try:
-                sign_out(users.get(conn, user_id))
+                if sign_out(users.get(conn, user_id)):
+                    st.stop()
             except NotFound:
                 pass
             st.rerun()

@@ -22,7 +22,8 @@ def sidebar(user: users.User) -> None:
         if settings.is_demo(get_conn()):
             st.badge("Demo data", icon=":material/science:", color="orange")
         if st.button("Sign out", icon=":material/logout:", key="sign_out"):
-            auth.sign_out(user)
+            if auth.sign_out(user):
+                st.stop()  # the browser is on its way to the provider's sign-out
             st.rerun()
 
 

@@ -150,9 +150,12 @@ def take_identity(conn: Connection) -> tuple[int, str] | None:
     return user.id, token
 
 
-def sign_out() -> None:
+def sign_out() -> bool:
     """After ClinicDesk's own sign-out: end Streamlit's identity too, so that the next person at
     this browser starts at the provider (st.logout also signs out there when the provider
-    publishes an end-session endpoint)."""
+    publishes an end-session endpoint). True when the browser is being sent there: the caller
+    then stops the run instead of rerunning it (a rerun could drop the redirect)."""
     if providers() and _logged_in():
         st.logout()
+        return True
+    return False
