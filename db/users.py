@@ -42,6 +42,7 @@ UNLOCK = "user.unlock"
 CHANGE_PASSWORD = "user.change_password"
 _COLUMNS = ("id, username, full_name, role, active, created_at, last_sign_in_at, must_change_password, locked_until,"
             " email")
+_SELECT = "SELECT " + _COLUMNS + " FROM users"
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,14 @@ def _user(row: tuple) -> User:
 
 
 def get(conn: Connection, user_id: int) -> User:
-    row = read_one(conn, f"SELECT {_COLUMNS} FROM users WHERE id = ?", [user_id])
+    row = read_one(conn, _SELECT + " WHERE id = ?", [user_id])
     if row is None:
         raise NotFound("That user does not exist.")
     return _user(row)
 
 
 def find_by_username(conn: Connection, username: str) -> User | None:
-    row = read_one(conn, f"SELECT {_COLUMNS} FROM users WHERE username = ?", [normalise_username(username)])
+    row = read_one(conn, _SELECT + " WHERE username = ?", [normalise_username(username)])
     return _user(row) if row else None
 
 
@@ -85,14 +86,14 @@ def by_email(conn: Connection, email: str) -> User | None:
     address = normalise_email(email)
     if not address:
         return None
-    row = read_one(conn, f"SELECT {_COLUMNS} FROM users WHERE email = ?", [address])
+    row = read_one(conn, _SELECT + " WHERE email = ?", [address])
     return _user(row) if row else None
 
 
 def list_users(conn: Connection, *, active_only: bool = False) -> list[User]:
     rows = read(
         conn,
-        f"SELECT {_COLUMNS} FROM users WHERE (NOT $active_only OR active) ORDER BY username",
+        _SELECT + " WHERE (NOT $active_only OR active) ORDER BY username",
         {"active_only": active_only},
     )
     return [_user(r) for r in rows]
@@ -249,7 +250,7 @@ def authenticate(conn: Connection, username: str, password: str, *, now: datetim
     now = now or now_utc()
     name = normalise_username(username)
     policy = lockout_policy(conn)
-    row = read_one(conn, f"SELECT {_COLUMNS}, password_hash FROM users WHERE username = ?", [name])
+    row = read_one(conn, "SELECT " + _COLUMNS + ", password_hash FROM users WHERE username = ?", [name])
     # Always exactly one argon2 check, so that timing does not tell which usernames exist.
     right = passwords.verify_password(row[-1] if row else _DUMMY_HASH, password or "")
 
@@ -440,7 +441,7 @@ def change_own_password(conn: Connection, user_id: int, new_password: str, confi
 
 def list_locked(conn: Connection, *, now: datetime | None = None) -> list[User]:
     """Accounts locked out now, soonest unlocked first."""
-    rows = read(conn, f"SELECT {_COLUMNS} FROM users WHERE locked_until > ? ORDER BY locked_until, username",
+    rows = read(conn, _SELECT + " WHERE locked_until > ? ORDER BY locked_until, username",
                 [now or now_utc()])
     return [_user(r) for r in rows]
 
@@ -562,7 +563,7 @@ def sign_in_sso(conn: Connection, email: str | None, *, provider: str, email_ver
     method = {"method": "sso", "provider": provider}
 
     def write(cur: Connection) -> tuple[str | None, User | None]:
-        row = cur.execute(f"SELECT {_COLUMNS} FROM users WHERE email = ?", [address]).fetchone() if address else None
+        row = cur.execute(_SELECT + " WHERE email = ?", [address]).fetchone() if address else None
         user = _user(row) if row else None
         if not address:
             reason = "no e-mail"
