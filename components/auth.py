@@ -47,6 +47,7 @@ _COOKIE_ACTION = "_session_cookie"  # ("set", token) or ("clear", None), written
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,200}$")
 _STASH = "_idle_stash"  # {"user_id": ..., "values": {key: value}} put aside at an idle timeout
 _TIMED_OUT = "_timed_out_minutes"  # for the sign-in screen: signed out after this many idle minutes
+_PREFILL = "_sign_in_as"  # for the sign-in screen: the username of the session that went idle
 _MUST_CHANGE = "_must_change_password"  # the signed-in account that must choose a password first
 _CHOOSE_FORM = "choose_password"
 _NEW_PASSWORD, _NEW_PASSWORD_AGAIN = "own_new_password", "own_new_password_confirm"
@@ -96,6 +97,7 @@ def current_user() -> users.User | None:
             ss[TOKEN_KEY] = token
         elif state is not None and state.ended == "idle" and state.just_now:
             ss[_TIMED_OUT] = state.idle_minutes  # back after a while in a new tab: say why
+            ss[_PREFILL] = _username(conn, state.idle_user_id)
     if user_id is None and (signed_on := sso.take_identity(conn)) is not None:
         user_id, token = signed_on  # just back from the single sign-on provider (components/sso.py)
         _begin(user_id, token)
@@ -140,17 +142,20 @@ def _time_out(conn, user_id: int, minutes: int | None) -> None:
     kept.update({key: value for key, value in ss.items() if _keepable(key, value)})
     ss[_STASH] = {"user_id": user_id, "values": kept}
     ss[_TIMED_OUT] = minutes
-    try:
-        username = users.get(conn, user_id).username
-    except NotFound:
-        username = ""
+    ss[_PREFILL] = _username(conn, user_id)
     for key in list(ss.keys()):
-        if key not in (_STASH, _TIMED_OUT, SESSION_KEY, TOKEN_KEY):
+        if key not in (_STASH, _TIMED_OUT, _PREFILL, SESSION_KEY, TOKEN_KEY):
             del ss[key]
-    ss["login_username"] = username
     ss[_COOKIE_ACTION] = ("clear", None)
     ss.pop(TOKEN_KEY, None)
     ss.pop(SESSION_KEY, None)
+
+
+def _username(conn, user_id: int | None) -> str:
+    try:
+        return users.get(conn, user_id).username if user_id is not None else ""
+    except NotFound:
+        return ""
 
 
 def _give_back(user_id: int) -> None:
@@ -236,7 +241,13 @@ def login_page() -> None:
                     + (": what you had typed is kept." if kept else "."), icon=":material/timer_off:")
         sso.sign_in_buttons()
         with st.form("sign_in"):
+            # The name of the session that went idle goes in the field in the run that draws it:
+            # Streamlit resets a widget's value set in an earlier run when its page comes back.
+            # Dropped once drawn, so a name typed over it stays through a failed try.
+            if st.session_state.get(_PREFILL):
+                st.session_state["login_username"] = st.session_state[_PREFILL]
             username = st.text_input("Username", key="login_username", autocomplete="username")
+            st.session_state.pop(_PREFILL, None)
             password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
             submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
         if submitted:

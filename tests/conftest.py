@@ -16,8 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
-import db
+from clinic import passwords
+
+# Password hashing at test cost inside the test processes: argon2id at production cost takes a
+# fifth of a second per hash on these machines, and the suite makes and checks hundreds of
+# accounts. Servers the browser tests start hash at production cost (they rehash a test-cost hash
+# at its first sign-in); a test that needs production cost asks for ``production_password_cost``.
+PRODUCTION_HASHER = passwords._hasher
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+import db  # noqa: E402
+from db import users as _users  # noqa: E402
+
+_users._DUMMY_HASH = passwords.hash_password("not-a-real-password")
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -97,6 +110,13 @@ def seeded(seeded_path: Path):
     connection = db.connect(seeded_path)
     yield connection
     connection.close()
+
+
+@pytest.fixture
+def production_password_cost(monkeypatch):
+    """argon2id at the cost the app uses (see the top of this file), for tests about it."""
+    monkeypatch.setattr(passwords, "_hasher", PRODUCTION_HASHER)
+    monkeypatch.setattr(_users, "_DUMMY_HASH", PRODUCTION_HASHER.hash("not-a-real-password"))
 
 
 # --- reading a test's database from outside the app -------------------------------------------
@@ -244,10 +264,23 @@ def _keep_navigation_v2() -> None:
     app_test_module.PagesManager = NavigationPagesManager
 
 
+def _scan_installed_components_once() -> None:
+    """Every new AppTest scans every installed package's metadata for Streamlit components
+    (about a tenth of a second, a tenth of the page tests' time); the packages do not change
+    during a test run, so scan once per process."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    if not hasattr(manifest_scanner.scan_component_manifests, "cache_info"):
+        manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
 def app_test():
     from streamlit.testing.v1 import AppTest
 
     _keep_navigation_v2()
+    _scan_installed_components_once()
     return AppTest.from_file(APP, default_timeout=30)
 
 
@@ -270,13 +303,19 @@ DEMO_USER_FOR_ROLE = {
 }
 
 
+@pytest.fixture(scope="session")
+def demo_user_ids(seeded_template: Path) -> dict[str, int]:
+    """The demo accounts' ids, the same in every copy of the seeded template."""
+    return {role: user_id_for(seeded_template, username) for role, username in DEMO_USER_FOR_ROLE.items()}
+
+
 @pytest.fixture
-def signed_in(app_env: Path):
+def signed_in(app_env: Path, demo_user_ids: dict[str, int]):
     """``signed_in("admin")`` returns an AppTest already signed in as that role's demo user."""
 
     def sign_in(role: str):
         at = app_test()
-        at.session_state["user_id"] = user_id_for(app_env, DEMO_USER_FOR_ROLE[role])
+        at.session_state["user_id"] = demo_user_ids[role]
         return at
 
     return sign_in

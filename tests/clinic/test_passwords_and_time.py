@@ -1,6 +1,7 @@
 from datetime import date, datetime, timezone
 
 import pytest
+from argon2 import PasswordHasher
 
 from clinic import analytics, passwords, timeutil
 from clinic.errors import ValidationError
@@ -12,6 +13,12 @@ def test_a_password_hash_is_argon2id_and_verifies_only_the_right_password():
     assert passwords.verify_password(h, "s3cret-pass")
     assert not passwords.verify_password(h, "s3cret-pasS")
     assert not passwords.verify_password("not a hash", "s3cret-pass")
+
+
+def test_the_app_hashes_with_argon2id_at_the_rfc_9106_low_memory_cost(production_password_cost):
+    # 64 MiB, 3 passes, 4 lanes: argon2-cffi's defaults (the tests themselves hash at a lower cost).
+    assert passwords.hash_password("s3cret-pass").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert passwords.needs_rehash(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash("x"))
 
 
 def test_short_or_blank_passwords_are_refused_with_a_message():

@@ -200,7 +200,7 @@ def _seconds(call) -> float:
 
 
 @pytest.mark.serial
-def test_an_unknown_user_takes_about_as_long_as_a_wrong_password(conn):
+def test_an_unknown_user_takes_about_as_long_as_a_wrong_password(conn, production_password_cost):
     make_user(conn, username="sam")
     settings.set_many(conn, {"lockout_attempts": "100"}, by="test")  # measure refusals, not locks
     _seconds(lambda: users.authenticate(conn, "warmup", "x"))
