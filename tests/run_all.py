@@ -17,6 +17,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 WORKERS = os.environ.get("CLINICDESK_TEST_WORKERS", "2")
+# Compiled modules (and pytest's rewritten test modules) are kept between the processes of a run
+# and between runs, in the system's temporary folder, never in the checkout: with
+# PYTHONDONTWRITEBYTECODE set (as on CI machines) every pytest worker and every app server a
+# browser test starts would compile Streamlit, the app and the tests again, about ten seconds each.
+PYCACHE = Path(tempfile.gettempdir()) / "clinicdesk-pycache"
 NO_TESTS = 5  # pytest's exit status when a selection is empty
 
 
@@ -35,10 +40,12 @@ def main(extra: list[str]) -> int:
         ("parallel", ["-n", WORKERS, "--dist", "loadfile", "-m", "not serial"]),
         ("serial", ["-p", "no:xdist", "-m", "serial"]),
     ]
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     status, counts = 0, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for name, args in runs:
         junit = out / f"{name}.xml"
-        code = subprocess.call([sys.executable, "-m", "pytest", *args, f"--junitxml={junit}", *extra])
+        code = subprocess.call([sys.executable, "-m", "pytest", *args, f"--junitxml={junit}", *extra], env=env)
         if code not in (0, NO_TESTS):
             status = code
         for key, value in totals(junit).items():
