@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from clinic.errors import NotFound, ValidationError
+from clinic.errors import NotAllowed, NotFound, ValidationError
 from clinic.timeutil import now_utc
 from db import Connection, atomic, audit, read, read_one
-from db.actors import Actor, acting, refusal
+from db.actors import Actor, acting, refusal, write_refusal
 
 MINUTES = 60  # how long a grant lasts
 REASON_MIN, REASON_MAX = 15, 500
@@ -115,6 +115,25 @@ def require_clinical_access(cur: Connection, actor: Actor, patient_id: int) -> N
     if kind == "none":
         raise refusal(actor, "records.clinical", "This patient is not on your schedule: open their record for an "
                       "emergency first (with the reason), or ask their clinician.", patient_id=patient_id)
+
+
+def reader(conn: Connection, by: Any, action: str, patient_id: int) -> Actor:
+    """For a read of the clinical part of a record outside a write: ``by`` may do ``action``
+    (clinic.access) and, a clinician, has this patient on their schedule or an active emergency
+    grant. A refusal is audited (outcome "refused") before NotAllowed is raised."""
+    cur = conn.cursor()
+    try:
+        actor = acting(cur, by, action)
+        require_clinical_access(cur, actor, patient_id)
+        return actor
+    except NotAllowed as err:
+        if err.patient_id is None:
+            err.patient_id = patient_id  # the refusal's row says whose record it was
+        write_refusal(conn, err)
+        err.audit_pending = False
+        raise
+    finally:
+        cur.close()
 
 
 def check_reason(reason: str | None) -> str:

@@ -206,8 +206,11 @@ def for_appointment(conn: Connection, appointment_id: int) -> Note | None:
     return Note(*row) if row else None
 
 
-def for_patient(conn: Connection, patient_id: int) -> list[PatientNote]:
-    """Every note of a patient with its addenda, newest visit first."""
+def for_patient(conn: Connection, patient_id: int, *, by) -> list[PatientNote]:
+    """Every note of a patient with its addenda, newest visit first, for ``by``: someone whose
+    role reads notes and, a clinician, who has the patient on their schedule or an emergency
+    grant (:func:`db.break_glass.reader`; a refusal is audited and raises NotAllowed)."""
+    break_glass.reader(conn, by, "notes.read", patient_id)
     notes = [
         PatientNote(*r) for r in read(
             conn,

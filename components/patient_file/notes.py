@@ -139,7 +139,7 @@ def _write_note(ctx: FileContext) -> None:
 
 
 def _all_notes(ctx: FileContext) -> None:
-    written = notes.for_patient(ctx.conn, ctx.id)
+    written = notes.for_patient(ctx.conn, ctx.id, by=ctx.user)
     if not written:
         st.info("No visit notes yet.", icon=":material/description:")
         return

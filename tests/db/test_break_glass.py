@@ -123,3 +123,22 @@ def test_a_lab_report_of_another_clinicians_patient_needs_the_glass_broken(conn,
     assert documents.get_file(conn, lab, by=scene["colleague"]).filename == "inr.png"
     break_glass.start(conn, patient_id=scene["other"], reason=REASON, by=scene["doctor"])
     assert documents.get_file(conn, lab, by=scene["doctor"]).filename == "inr.png"
+
+
+def test_reading_a_patients_notes_is_checked_in_the_data_layer_and_a_refusal_is_audited(conn, scene):
+    doctor, colleague, other = scene["doctor"], scene["colleague"], scene["other"]
+    notes.save_draft(conn, scene["other_visit"], "Colleague's draft.", seen_revision=0, by=colleague)
+    # Their own clinician, and the manager, read the notes.
+    assert [n.body for n in notes.for_patient(conn, other, by=colleague)] == ["Colleague's draft."]
+    assert [n.body for n in notes.for_patient(conn, other, by=scene["manager"])] == ["Colleague's draft."]
+    # The front desk's role does not read notes; a clinician without this patient needs the glass.
+    with pytest.raises(NotAllowed, match="does not allow"):
+        notes.for_patient(conn, other, by=scene["desk"])
+    with pytest.raises(NotAllowed, match="not on your schedule"):
+        notes.for_patient(conn, other, by=doctor)
+    assert db.read(conn, "SELECT user_id, patient_id, action, outcome FROM audit_log WHERE outcome = 'refused'"
+                         " ORDER BY id") == [(scene["desk"].id, other, "notes.read", "refused"),
+                                            (doctor.id, other, "records.clinical", "refused")]
+    # Under an emergency grant the same read goes through.
+    break_glass.start(conn, patient_id=other, reason=REASON, by=doctor)
+    assert [n.body for n in notes.for_patient(conn, other, by=doctor)] == ["Colleague's draft."]

@@ -209,7 +209,7 @@ def test_a_signed_note_is_locked_and_changes_become_addenda(conn):
     with pytest.raises(NoteLocked):
         notes.save_draft(conn, appt, "rewrite history", seen_revision=2, by=doctor)
     notes.add_addendum(conn, first.note_id, "Lab result normal.", by=doctor)
-    (note,) = notes.for_patient(conn, db.read(conn, "SELECT patient_id FROM appointments WHERE id = ?", [appt])[0][0])
+    (note,) = notes.for_patient(conn, db.read(conn, "SELECT patient_id FROM appointments WHERE id = ?", [appt])[0][0], by="test")
     assert note.body.endswith("Rest, fluids.") and note.signed_at is not None
     assert [a.body for a in note.addenda] == ["Lab result normal."]
 
