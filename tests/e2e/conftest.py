@@ -214,6 +214,10 @@ _PATIENT_MS = 1500  # none seen yet: give the server a second and a half to star
 _POLL_MS = 25
 
 
+_COUNTING: set[int] = set()  # tabs that have the run-counting init script
+VIEWPORT = {"width": 1400, "height": 900}
+
+
 class AppPage:
     """A browser tab on the app with the helpers every e2e test needs."""
 
@@ -221,11 +225,22 @@ class AppPage:
         self.page = page
         self.base_url = base_url
         self.console_errors: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
-        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.console_errors.append(f"request failed: {r.url} {r.failure}"))
+        self._listeners = [
+            ("console", lambda m: m.type == "error" and self.console_errors.append(m.text)),
+            ("pageerror", lambda e: self.console_errors.append(str(e))),
+            ("requestfailed", lambda r: self.console_errors.append(f"request failed: {r.url} {r.failure}")),
+        ]
+        for event, listener in self._listeners:
+            page.on(event, listener)
         self._runs_seen, self._document, self._waits = 0, None, 0
-        page.add_init_script(_COUNT_RUNS_JS)
+        if id(page) not in _COUNTING:  # once per tab: a shared tab keeps its init scripts
+            page.add_init_script(_COUNT_RUNS_JS)
+            _COUNTING.add(id(page))
+
+    def detach(self) -> None:
+        """Stop listening to the tab (a shared tab goes on to the next test)."""
+        for event, listener in self._listeners:
+            self.page.remove_listener(event, listener)
 
     def wait_idle(self, timeout: float = 30_000) -> None:
         """Wait until Streamlit has finished running the script for the last interaction.
@@ -312,21 +327,53 @@ class AppPage:
         return path
 
 
-@pytest.fixture
-def app(browser, server):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    yield AppPage(page, server)
+@pytest.fixture(scope="session")
+def _shared_tab(browser):
+    """One tab for all of a worker's browser tests. Opening the app in a tab that has run it
+    before costs chromium a fifth of the CPU of a new tab (its renderer keeps Streamlit's compiled
+    JavaScript), and opening the app is most of what a short browser test costs."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    holder = {"page": context.new_page()}
+    yield holder
     context.close()
 
 
 @pytest.fixture
-def private_app(browser, private_server):
+def tab(_shared_tab):
+    """``tab(base_url, viewport=...)``: the worker's tab as an :class:`AppPage` on ``base_url``,
+    as a new browser would be: no cookies (no sign-in), an empty page, the given window size.
+    Tests that need a context of their own (routes, a second browser) make one."""
+    taken: list[AppPage] = []
+
+    def take(base_url: str, *, viewport: dict | None = None) -> AppPage:
+        page = _shared_tab["page"]
+        if page.is_closed():
+            page = _shared_tab["page"] = page.context.new_page()
+        page.context.clear_cookies()
+        page.goto("about:blank")
+        page.set_viewport_size(viewport or VIEWPORT)
+        taken.append(AppPage(page, base_url))
+        return taken[-1]
+
+    yield take
+    for app_page in taken:
+        app_page.detach()
+    for extra in _shared_tab["page"].context.pages:  # tabs a test opened beside it
+        if extra is not _shared_tab["page"]:
+            extra.close()
+    if not _shared_tab["page"].is_closed():
+        _shared_tab["page"].goto("about:blank")  # leave the app: its session ends with the test
+
+
+@pytest.fixture
+def app(tab, server):
+    return tab(server)
+
+
+@pytest.fixture
+def private_app(tab, private_server):
     """A browser tab on this module's own server (see ``private_db``)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    yield AppPage(page, private_server)
-    context.close()
+    return tab(private_server)
 
 
 __all__ = ["AppPage", "SEED_TODAY"]

@@ -20,7 +20,7 @@ import db
 from clinic import timeutil
 from db import patients, users
 from tests.conftest import TZ
-from tests.e2e.conftest import AppPage
+
 
 pytestmark = pytest.mark.e2e
 
@@ -52,50 +52,46 @@ def front_desk_views(private_db) -> Expected:
     return Expected(rows=rows, full_name=desk.full_name, manager_name=manager.full_name)
 
 
-def test_the_manager_filters_the_trail_by_a_user_and_downloads_it(front_desk_views, browser, private_server):
+def test_the_manager_filters_the_trail_by_a_user_and_downloads_it(front_desk_views, tab, private_server):
     expected = front_desk_views
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    try:
-        app = AppPage(context.new_page(), private_server)
-        app.open().sign_in("manager").go("Audit trail")
-        page = app.page
-        expect(page.locator("h1", has_text="Audit trail")).to_be_visible()
-        expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    app = tab(private_server, viewport={"width": 1400, "height": 1000})
+    app.open().sign_in("manager").go("Audit trail")
+    page = app.page
+    expect(page.locator("h1", has_text="Audit trail")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
 
-        app.choose("User", f"frontdesk ({expected.full_name})")
-        count = len(expected.rows)
-        expect(page.get_by_text(f"{count} rows match", exact=False)).to_be_visible()
-        expect(page.get_by_text(f"Rows 1–{count} of {count} · page 1 of 1")).to_be_visible()
-        shot = app.screenshot("audit-trail-manager")
-        assert shot.exists()
+    app.choose("User", f"frontdesk ({expected.full_name})")
+    count = len(expected.rows)
+    expect(page.get_by_text(f"{count} rows match", exact=False)).to_be_visible()
+    expect(page.get_by_text(f"Rows 1–{count} of {count} · page 1 of 1")).to_be_visible()
+    shot = app.screenshot("audit-trail-manager")
+    assert shot.exists()
 
-        with page.expect_download(timeout=30_000) as info:
-            page.get_by_role("button", name="Download CSV").click()
-        download = info.value
-        assert download.suggested_filename.startswith("audit-trail-") and download.suggested_filename.endswith(".csv")
-        rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8"))))
-        app.wait_idle()
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="Download CSV").click()
+    download = info.value
+    assert download.suggested_filename.startswith("audit-trail-") and download.suggested_filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8"))))
+    app.wait_idle()
 
-        assert [(r["id"], r["action"], r["patient_id"], r["role"]) for r in rows] == [
-            (str(i), action, "" if patient_id is None else str(patient_id), role or "")
-            for i, action, patient_id, role, _ in expected.rows]
-        assert len(rows) >= 4 and {r["action"] for r in rows} >= {"patient.view"}
-        assert {r["username"] for r in rows} == {"frontdesk"}
-        assert [r["occurred_at_local"] for r in rows] == [
-            timeutil.to_local(at, TZ).isoformat() for *_, at in expected.rows]
+    assert [(r["id"], r["action"], r["patient_id"], r["role"]) for r in rows] == [
+        (str(i), action, "" if patient_id is None else str(patient_id), role or "")
+        for i, action, patient_id, role, _ in expected.rows]
+    assert len(rows) >= 4 and {r["action"] for r in rows} >= {"patient.view"}
+    assert {r["username"] for r in rows} == {"frontdesk"}
+    assert [r["occurred_at_local"] for r in rows] == [
+        timeutil.to_local(at, TZ).isoformat() for *_, at in expected.rows]
 
-        # The download is in the trail: the manager's own audit.export row.
-        app.choose("User", f"manager ({expected.manager_name})")
-        app.choose("Action", "audit.export")
-        expect(page.get_by_text("1 row matches", exact=False)).to_be_visible()
+    # The download is in the trail: the manager's own audit.export row.
+    app.choose("User", f"manager ({expected.manager_name})")
+    app.choose("Action", "audit.export")
+    expect(page.get_by_text("1 row matches", exact=False)).to_be_visible()
 
-        # The tamper check passes on this untouched trail.
-        page.get_by_role("tab", name="Check the trail").click()
-        app.click_until(page.get_by_role("button", name="Check the trail"),
-                        page.get_by_text("The trail is intact", exact=False))
-        app.screenshot("audit-trail-check")
+    # The tamper check passes on this untouched trail.
+    page.get_by_role("tab", name="Check the trail").click()
+    app.click_until(page.get_by_role("button", name="Check the trail"),
+                    page.get_by_text("The trail is intact", exact=False))
+    app.screenshot("audit-trail-check")
 
-        assert app.exceptions() == []
-        assert app.console_errors == []
-    finally:
-        context.close()
+    assert app.exceptions() == []
+    assert app.console_errors == []

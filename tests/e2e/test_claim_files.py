@@ -27,7 +27,7 @@ from db import claim_batches, settings
 from db.claims import claim_lines, get_claim
 from db.ledger import invoice_totals
 from tests.db.billing_factories import make_drafts
-from tests.e2e.conftest import AppPage, seed_for_e2e, serve
+from tests.e2e.conftest import seed_for_e2e, serve
 from tests.x12_factory import Claim, Line, make_835
 
 pytestmark = pytest.mark.e2e
@@ -99,60 +99,56 @@ def scene(tmp_path_factory) -> Scene:
     return Scene(seeded.path, era, tuple(drafts), numbers, paid_id, denied_id, paid, write_off, before)
 
 
-def test_the_billing_clerk_sends_an_837p_and_posts_the_835_that_answers_it(browser, scene):
-    context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
-    try:
-        with contextlib.closing(serve(scene.path)) as running:
-            app = AppPage(context.new_page(), next(running)).open().sign_in("billing").go("Claims")
-            page = app.page
+def test_the_billing_clerk_sends_an_837p_and_posts_the_835_that_answers_it(tab, scene):
+    with contextlib.closing(serve(scene.path)) as running:
+        app = tab(next(running), viewport={"width": 1400, "height": 1600}).open().sign_in("billing").go("Claims")
+        page = app.page
 
-            # Send: the four drafts go as one file, downloaded again exactly as sent.
-            page.get_by_role("tab", name="Send claims (837P)").click()
-            app.wait_idle()
-            expect(page.get_by_text("4 of 4 draft claims ready")).to_be_visible()
-            page.get_by_role("button", name="Send the 4 ready claims").click()
-            app.wait_idle()
-            sent = page.locator('[data-testid="stAlert"]', has_text="Claim file ")
-            expect(sent).to_contain_text("4 claims")
-            expect(sent).to_contain_text("now submitted")
-            expect(page.get_by_text("No draft claims to send.")).to_be_visible()
-            with page.expect_download(timeout=30_000) as info:
-                page.get_by_role("button", name="Download again").click()
-            download = info.value
-            text = download.path().read_text()
-            assert x12.validate(text) == []
-            claimed = [seg.split("*")[1] for seg in text.replace("\n", "").split("~") if seg.startswith("CLM*")]
-            assert sorted(claimed) == sorted(scene.numbers)
-            assert download.suggested_filename in sent.inner_text()
-            assert app.exceptions() == []
+        # Send: the four drafts go as one file, downloaded again exactly as sent.
+        page.get_by_role("tab", name="Send claims (837P)").click()
+        app.wait_idle()
+        expect(page.get_by_text("4 of 4 draft claims ready")).to_be_visible()
+        page.get_by_role("button", name="Send the 4 ready claims").click()
+        app.wait_idle()
+        sent = page.locator('[data-testid="stAlert"]', has_text="Claim file ")
+        expect(sent).to_contain_text("4 claims")
+        expect(sent).to_contain_text("now submitted")
+        expect(page.get_by_text("No draft claims to send.")).to_be_visible()
+        with page.expect_download(timeout=30_000) as info:
+            page.get_by_role("button", name="Download again").click()
+        download = info.value
+        text = download.path().read_text()
+        assert x12.validate(text) == []
+        claimed = [seg.split("*")[1] for seg in text.replace("\n", "").split("~") if seg.startswith("CLM*")]
+        assert sorted(claimed) == sorted(scene.numbers)
+        assert download.suggested_filename in sent.inner_text()
+        assert app.exceptions() == []
 
-            # Remittance: the review says what will be posted before anything is.
-            page.get_by_role("tab", name="Remittances (835)").click()
-            app.wait_idle()
-            page.locator("input[type=file]").set_input_files(str(scene.era))
-            app.wait_idle()
-            metric = lambda label: page.get_by_test_id("stMetric").filter(  # noqa: E731
-                has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
-            stranger = D(60)
-            expect(metric("Payment")).to_contain_text(money_text(scene.paid + stranger))
-            expect(metric("Claim payments")).to_contain_text(money_text(scene.paid + stranger))
-            expect(metric("To post now")).to_contain_text(money_text(scene.paid))
-            expect(page.get_by_text("= the payment")).to_be_visible()
-            post = page.get_by_role("button", name=f"Post 2 claim payments, {money_text(scene.paid)}")
-            expect(post).to_be_visible()
-            assert app.exceptions() == []
-            app.screenshot("claim-files-835-review")
+        # Remittance: the review says what will be posted before anything is.
+        page.get_by_role("tab", name="Remittances (835)").click()
+        app.wait_idle()
+        page.locator("input[type=file]").set_input_files(str(scene.era))
+        app.wait_idle()
+        metric = lambda label: page.get_by_test_id("stMetric").filter(  # noqa: E731
+            has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+        stranger = D(60)
+        expect(metric("Payment")).to_contain_text(money_text(scene.paid + stranger))
+        expect(metric("Claim payments")).to_contain_text(money_text(scene.paid + stranger))
+        expect(metric("To post now")).to_contain_text(money_text(scene.paid))
+        expect(page.get_by_text("= the payment")).to_be_visible()
+        post = page.get_by_role("button", name=f"Post 2 claim payments, {money_text(scene.paid)}")
+        expect(post).to_be_visible()
+        assert app.exceptions() == []
+        app.screenshot("claim-files-835-review")
 
-            post.click()
-            app.wait_idle()
-            posted = page.locator('[data-testid="stAlert"]', has_text="Posted 2 claim payments from era.835")
-            expect(posted).to_contain_text(f"Posted 2 claim payments from era.835, {money_text(scene.paid)}. "
-                                           "1 left for you")
-            expect(page.get_by_role("button", name="Post 2 claim payments")).to_have_count(0)
-            assert app.exceptions() == []
-            app.screenshot("claim-files-835-posted")
-    finally:
-        context.close()
+        post.click()
+        app.wait_idle()
+        posted = page.locator('[data-testid="stAlert"]', has_text="Posted 2 claim payments from era.835")
+        expect(posted).to_contain_text(f"Posted 2 claim payments from era.835, {money_text(scene.paid)}. "
+                                       "1 left for you")
+        expect(page.get_by_role("button", name="Post 2 claim payments")).to_have_count(0)
+        assert app.exceptions() == []
+        app.screenshot("claim-files-835-posted")
 
     # The server has stopped: the file is free to read.
     conn = db.connect(scene.path)

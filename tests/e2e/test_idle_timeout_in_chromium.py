@@ -50,10 +50,8 @@ def idle_server(tmp_path_factory, clock_file):
 
 
 @pytest.fixture
-def desk(browser, idle_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    yield AppPage(context.new_page(), idle_server)
-    context.close()
+def desk(tab, idle_server):
+    return tab(idle_server, viewport={"width": 1400, "height": 1000})
 
 
 def open_the_log_tab(app: AppPage):

@@ -60,10 +60,8 @@ def sso_server(tmp_path_factory, idp):
 
 
 @pytest.fixture
-def app(browser, sso_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    yield AppPage(context.new_page(), sso_server)
-    context.close()
+def app(tab, sso_server):
+    return tab(sso_server)
 
 
 def back_at_the_app(app: AppPage):

@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 import db
 from clinic import timeutil
 from tests.conftest import ROOT, SEED_TODAY, TZ
-from tests.e2e.conftest import AppPage, serve
+from tests.e2e.conftest import serve
 
 pytestmark = pytest.mark.e2e
 
@@ -60,12 +60,8 @@ def clocked_server(monday):
 
 
 @pytest.fixture
-def desk(browser, clocked_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    app = AppPage(context.new_page(), clocked_server)
-    app.open().sign_in("frontdesk").go("Today")
-    yield app
-    context.close()
+def desk(tab, clocked_server):
+    return tab(clocked_server, viewport={"width": 1400, "height": 1000}).open().sign_in("frontdesk").go("Today")
 
 
 def local_time(instant) -> str:
@@ -206,14 +202,10 @@ def test_an_address_with_a_day_opens_today_on_that_day(desk):
     expect(page).to_have_url(re.compile(r"day=2026-03-02"))
 
 
-def test_an_address_with_a_day_opened_while_signed_out_opens_that_day_after_signing_in(browser, clocked_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    app = AppPage(context.new_page(), clocked_server)
-    try:
-        app.page.goto(clocked_server + "/today?day=2026-03-05")
-        app.page.get_by_label("Username").wait_for(timeout=30_000)
-        app.sign_in("frontdesk")
-        expect(app.page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
-        expect(app.page.get_by_text("Thursday 05 March 2026").first).to_be_visible()
-    finally:
-        context.close()
+def test_an_address_with_a_day_opened_while_signed_out_opens_that_day_after_signing_in(tab, clocked_server):
+    app = tab(clocked_server, viewport={"width": 1400, "height": 1000})
+    app.page.goto(clocked_server + "/today?day=2026-03-05")
+    app.page.get_by_label("Username").wait_for(timeout=30_000)
+    app.sign_in("frontdesk")
+    expect(app.page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+    expect(app.page.get_by_text("Thursday 05 March 2026").first).to_be_visible()
