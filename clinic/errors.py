@@ -25,6 +25,11 @@ class Busy(ClinicError):
     default_message = "The system is busy with another change. Please try again."
 
 
+class DiskFull(ClinicError):
+    default_message = ("The disk is full; nothing was saved. Ask your administrator to free space on the "
+                       "server, then try again.")
+
+
 class DatabaseLocked(ClinicError):
     def __init__(self, path: str) -> None:
         super().__init__(

@@ -25,6 +25,7 @@ What matters about the connection:
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import random
 import threading
@@ -35,7 +36,7 @@ from typing import TypeVar
 
 import duckdb
 
-from clinic.errors import Busy, DatabaseLocked, NotAllowed
+from clinic.errors import Busy, DatabaseLocked, DiskFull, NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +183,18 @@ def _rollback_quietly(cur: Connection) -> None:
 
 
 def is_conflict(exc: BaseException) -> bool:
-    """True for DuckDB's optimistic-concurrency failures, which are worth retrying."""
-    if isinstance(exc, duckdb.TransactionException):
+    """True for DuckDB's optimistic-concurrency failures ("Conflict on update", "write-write
+    conflict"), which are worth retrying. A commit that failed for another reason (a full disk
+    raises TransactionException too: "Failed to commit: Could not write file") is not one."""
+    return isinstance(exc, duckdb.Error) and "conflict" in str(exc).lower()
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when a write failed because the disk (or the folder's quota) is full."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return True
-    text = str(exc)
-    return "Conflict on" in text or "write-write conflict" in text.lower()
+    text = str(exc).lower()
+    return "no space left on device" in text or "disk quota exceeded" in text
 
 
 class _Unsealed(threading.local):
@@ -280,7 +288,12 @@ def atomic(conn: Connection, fn: Callable[[Connection], T], *, attempts: int = M
             refused.audit_pending = False  # written now, or by the caller: never twice
             raise
         except duckdb.Error as exc:
+            if is_disk_full(exc):
+                # Rolled back: the database is as it was, and reads go on working.
+                log.error("a write failed, the disk is full: %s", exc)
+                raise DiskFull() from exc
             if not is_conflict(exc):
+                log.error("a write failed: %s", exc)
                 raise
             log.debug("write conflict, attempt %d of %d: %s", attempt, attempts, exc)
             # Jittered, growing back-off so that the losers of a race do not collide again in
