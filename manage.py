@@ -226,6 +226,58 @@ def cmd_verify_audit(args: argparse.Namespace) -> int:
     return 0 if report.ok else EXIT_ERROR
 
 
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} KB"
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from db import backups
+
+    conn = _open(args.db, allow_dirs=[args.to])
+    try:
+        made = backups.create(conn, by="manage.py", kind="command", folder=args.to)
+    finally:
+        conn.close()
+    print(f"Backed up {args.db} to {made.path} ({_size(made.size_bytes)}, {len(made.tables)} tables, "
+          f"{made.rows} rows); manifest beside it.")
+    if args.keep:
+        for gone in backups.prune(args.to, args.keep):
+            print(f"Deleted the older backup {gone.name}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from db import backups
+
+    try:
+        restored = backups.restore(args.backup, args.to)
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            print(message, file=sys.stderr)
+        return EXIT_ERROR
+    when = restored.created_at.strftime("%Y-%m-%d %H:%M UTC") if restored.created_at else "an unknown time"
+    print(f"Restored {args.backup.name} (made {when}, schema version {restored.schema_version}) to {args.to}: "
+          f"{len(restored.tables)} tables, {restored.rows} rows, each matching the manifest.")
+    for table, facts in sorted(restored.tables.items()):
+        print(f"  {table}: {facts['rows']} rows")
+    print(f"Point the app at it with CLINICDESK_DB={args.to}.")
+    return 0
+
+
+def cmd_verify_backup(args: argparse.Namespace) -> int:
+    from db import backups
+
+    problems = backups.verify(args.backup)
+    if problems:
+        print(f"{args.backup} does not check out:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    made = backups.describe(args.backup)
+    print(f"{args.backup} checks out: {len(made.tables)} tables, {made.rows} rows, each matching its manifest.")
+    return 0
+
+
 def _import(path: Path, readable: Path, run) -> int:
     """Open (or create) the database with ``readable`` open to DuckDB's reader, run one import
     and print its summary."""
@@ -327,6 +379,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reanchor", action="store_true",
                    help="after looking into what it reports: record that in the trail and start a new head file")
     p.set_defaults(func=cmd_verify_audit)
+
+    p = sub.add_parser("backup", help="snapshot the database (app stopped) into a folder, with its manifest")
+    add_db(p)
+    p.add_argument("--to", type=Path, required=True, help="the backups folder")
+    p.add_argument("--keep", type=int, help="then keep only the newest N backups there")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup into a new database file (never over one)")
+    p.add_argument("backup", type=Path, help="the backup's .duckdb file (its manifest beside it)")
+    p.add_argument("--to", type=Path, required=True, help="the new database file")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("verify-backup", help="check a backup against its manifest without restoring it")
+    p.add_argument("backup", type=Path)
+    p.set_defaults(func=cmd_verify_backup)
     return parser
 
 

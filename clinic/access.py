@@ -58,6 +58,8 @@ PAGES: Final[dict[str, frozenset[str]]] = {
     "admin_schedule": frozenset({"admin", "manager"}),
     # The audit trail report (filter, sort, CSV, tamper check) and a file's "who looked".
     "audit": frozenset({"admin", "manager"}),
+    # Backups: make one now, see their list and age (db/backups.py).
+    "backups": frozenset({"admin"}),
 }
 
 # action key -> roles allowed.
@@ -114,6 +116,8 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     # Reading the audit trail (the report, a patient's "who looked") and exporting it as CSV.
     "audit.read": frozenset({"admin", "manager"}),
     "audit.export": frozenset({"admin", "manager"}),
+    # Making a backup from the Backups page (the automatic daily one runs as the app itself).
+    "backups.manage": frozenset({"admin"}),
 }
 
 

@@ -449,19 +449,35 @@ def _head_may_move(cur: Connection, key: bytes, file: Path | None, tip: _Entry |
     return False
 
 
-def _write_head(key: bytes, file: Path | None, tip: _Entry | None) -> None:
-    path = _head_file(file)
-    if path is None or tip is None:
-        return
+def _head_json(key: bytes, tip: _Entry) -> str:
     head = Head(tip.seq, tip.seq, tip.audit_id, tip.mac, _canonical(tip.sealed_at)["t"])
     data = {"format": _HEAD_DOMAIN, "rows": head.rows, "last_seq": head.last_seq,
             "last_audit_id": head.last_audit_id, "last_mac": head.last_mac, "sealed_at": head.sealed_at,
             "signature": _sign(key, head)}
+    return json.dumps(data, indent=1) + "\n"
+
+
+def head_text(conn: Connection) -> str | None:
+    """The head file's text for this database's chain as it is (a backup's own head, taken from
+    the snapshot itself); None when nothing is sealed yet."""
+    cur = conn.cursor()
+    try:
+        tip = _tip(cur)
+    finally:
+        cur.close()
+    return _head_json(audit_key(), tip) if tip is not None else None
+
+
+def _write_head(key: bytes, file: Path | None, tip: _Entry | None) -> None:
+    path = _head_file(file)
+    if path is None or tip is None:
+        return
+    text = _head_json(key, tip)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            os.write(fd, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+            os.write(fd, text.encode("utf-8"))
         finally:
             os.close(fd)
         os.replace(tmp, path)

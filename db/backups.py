@@ -1,0 +1,338 @@
+"""Backups of the running database, their manifests, checking and restoring them.
+
+A backup is a consistent snapshot taken by the process that holds the database (DuckDB lets one
+process open the file): ``ATTACH`` a new file and ``COPY FROM DATABASE`` into it, in one
+statement, so it sees one moment of the database, WAL included (a bare file copy would lose what
+is still in the WAL, or catch a half-written checkpoint). Beside each ``<name>.duckdb`` go:
+
+- ``<name>.duckdb.manifest.json``: when, which app and schema version, DuckDB's version, and per
+  table its row count and a checksum of its content (the sum of DuckDB's row hashes: independent
+  of row order, changed by any changed, added or removed row);
+- ``<name>.duckdb.audit-head``: the audit trail's signed head for the snapshot's own last row
+  (db/audit_chain.py), so a restored copy's trail verifies.
+
+:func:`verify` checks a backup against its manifest without restoring it; :func:`restore` never
+overwrites a file and refuses a backup that does not verify. :func:`prune` keeps the newest
+``backup_keep`` good backups and never deletes the only good one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from clinic.errors import ClinicError, ValidationError
+from clinic.timeutil import now_utc
+from db import Connection, app_folder, atomic, audit, read
+from db.actors import current
+
+APP_VERSION = "1.0"
+MANIFEST_SUFFIX = ".manifest.json"
+HEAD_SUFFIX = ".audit-head"
+_NAME = re.compile(r"^clinicdesk-(\d{8}-\d{6})-(manual|daily|upgrade|command)(?:-\d+)?\.duckdb$")
+KINDS = ("manual", "daily", "upgrade", "command")
+STALE_AFTER = timedelta(days=1)
+
+
+class BackupError(ClinicError):
+    default_message = "The backup could not be made."
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    created_at: datetime | None
+    kind: str
+    size_bytes: int
+    tables: dict[str, dict[str, Any]]
+    schema_version: int | None
+    manifest_ok: bool  # a manifest that could be read
+
+    @property
+    def rows(self) -> int:
+        return sum(int(t.get("rows", 0)) for t in self.tables.values())
+
+
+# --- content ----------------------------------------------------------------------------------
+
+
+def _tables(cur, catalog: str) -> list[str]:
+    return [r[0] for r in cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'"
+        " ORDER BY table_name", [catalog]).fetchall()]
+
+
+def _census(cur, catalog: str) -> dict[str, dict[str, Any]]:
+    """Per table: row count and content checksum, read in the cursor's one transaction."""
+    out = {}
+    for table in _tables(cur, catalog):
+        ident = f'"{catalog}"."main"."{table}"'
+        rows, total = cur.execute(f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {ident} t"
+                                  ).fetchone()
+        out[table] = {"rows": int(rows), "checksum": str(total)}
+    return out
+
+
+def _open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    conn = duckdb.connect(str(path), read_only=True)
+    conn.execute("SET TimeZone = 'UTC'")
+    return conn
+
+
+# --- making one -------------------------------------------------------------------------------
+
+
+def folder_for(conn: Connection) -> Path:
+    """Where backups go: ``CLINICDESK_BACKUPS`` (the server's setting; the app must be allowed to
+    write there, see components/db_session.py) or ``backups/`` beside the database."""
+    configured = os.environ.get("CLINICDESK_BACKUPS")
+    return Path(configured).resolve() if configured else app_folder(conn, "backups")
+
+
+def _new_path(folder: Path, kind: str, at: datetime) -> Path:
+    stem = f"clinicdesk-{at:%Y%m%d-%H%M%S}-{kind}"
+    path, n = folder / f"{stem}.duckdb", 1
+    while path.exists() or path.with_name(path.name + ".partial").exists():
+        n += 1
+        path = folder / f"{stem}-{n}.duckdb"
+    return path
+
+
+def create(conn: Connection, *, by, kind: str = "manual", folder: Path | None = None) -> Backup:
+    """Snapshot the database into ``folder`` (default :func:`folder_for`), write its manifest and
+    audit head, audit it in the database (``backup.create``) and return it.
+
+    The snapshot is written under a ``.partial`` name and renamed only once it is complete and its
+    manifest is written, so a failed or interrupted backup never looks like a good one."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    actor = current(conn, by, "backups.manage")  # a refusal is audited
+    folder = Path(folder) if folder is not None else folder_for(conn)
+    folder.mkdir(parents=True, exist_ok=True)
+    at = now_utc().astimezone(timezone.utc)
+    path = _new_path(folder, kind, at)
+    partial = path.with_name(path.name + ".partial")
+    (catalog,) = read(conn, "SELECT current_database()")[0]
+    cur = conn.cursor()
+    try:
+        cur.execute(f"ATTACH '{_quoted(partial)}' AS clinicdesk_snapshot")
+        try:
+            cur.execute(f'COPY FROM DATABASE "{catalog}" TO clinicdesk_snapshot')
+            cur.execute("CHECKPOINT clinicdesk_snapshot")
+        finally:
+            cur.execute("DETACH clinicdesk_snapshot")
+    except duckdb.Error as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        from db import is_disk_full
+
+        if is_disk_full(exc):
+            raise BackupError("The disk is full: no backup was made. Free space, then back up again.") from exc
+        raise BackupError(f"The backup could not be made: {exc}") from exc
+    finally:
+        cur.close()
+    try:
+        snapshot = _open_read_only(partial)
+        try:
+            tables = _census(snapshot, _catalog_of(snapshot))
+            schema = _schema_version(snapshot)
+            head = _head_for(snapshot)
+        finally:
+            snapshot.close()
+        manifest = {"format": "clinicdesk-backup-1", "created_at": at.isoformat(), "kind": kind,
+                    "app_version": APP_VERSION, "schema_version": schema, "duckdb_version": duckdb.__version__,
+                    "file": path.name, "tables": tables}
+        _write_json(path.with_name(path.name + MANIFEST_SUFFIX), manifest)
+        if head is not None:
+            _write_text(path.with_name(path.name + HEAD_SUFFIX), head)
+        os.replace(partial, path)
+    except BaseException:
+        for leftover in (partial, path.with_name(path.name + MANIFEST_SUFFIX), path.with_name(path.name + HEAD_SUFFIX)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        raise
+    atomic(conn, lambda c: audit.record(c, actor, "backup.create", "backup", None,
+                                        detail={"file": path.name, "kind": kind,
+                                                "rows": sum(t["rows"] for t in tables.values())}))
+    return describe(path)
+
+
+def _schema_version(conn) -> int | None:
+    return conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+
+
+def _catalog_of(conn) -> str:
+    return conn.execute("SELECT current_database()").fetchone()[0]
+
+
+def _head_for(snapshot) -> str | None:
+    """The audit head file's text for the snapshot's own last sealed row (None: no trail yet)."""
+    from db import audit_chain
+
+    return audit_chain.head_text(snapshot)
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _write_json(path: Path, data: dict) -> None:
+    _write_text(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- listing, checking ------------------------------------------------------------------------
+
+
+def _manifest(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.with_name(path.name + MANIFEST_SUFFIX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("tables"), dict) else None
+
+
+def describe(path: Path) -> Backup:
+    path = Path(path)
+    data = _manifest(path) or {}
+    try:
+        created = datetime.fromisoformat(data["created_at"])
+    except (KeyError, TypeError, ValueError):
+        created = None
+    match = _NAME.match(path.name)
+    return Backup(path=path, created_at=created, kind=str(data.get("kind") or (match.group(2) if match else "?")),
+                  size_bytes=path.stat().st_size if path.exists() else 0, tables=data.get("tables") or {},
+                  schema_version=data.get("schema_version"), manifest_ok=bool(data))
+
+
+def list_backups(folder: Path) -> list[Backup]:
+    """The backups in ``folder``, newest first (unfinished ``.partial`` files are not backups)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = [describe(p) for p in folder.glob("clinicdesk-*.duckdb") if _NAME.match(p.name)]
+    epoch = datetime.min.replace(tzinfo=timezone.utc)
+    return sorted(found, key=lambda b: (b.created_at or epoch, b.path.name), reverse=True)
+
+
+def newest_age(folder: Path, now: datetime | None = None) -> timedelta | None:
+    """How old the newest backup with a manifest is (None: there is none)."""
+    for backup in list_backups(folder):
+        if backup.manifest_ok and backup.created_at is not None:
+            return (now or now_utc()) - backup.created_at
+    return None
+
+
+def verify(path: Path) -> list[str]:
+    """What is wrong with the backup at ``path`` (empty: it matches its manifest table by table)."""
+    path = Path(path)
+    if not path.is_file():
+        return [f"{path} does not exist."]
+    manifest = _manifest(path)
+    if manifest is None:
+        return [f"{path.name} has no readable manifest ({path.name}{MANIFEST_SUFFIX})."]
+    try:
+        snapshot = _open_read_only(path)
+    except duckdb.Error as exc:
+        return [f"{path.name} cannot be opened as a database: {exc}"]
+    try:
+        try:
+            found = _census(snapshot, _catalog_of(snapshot))
+            schema = _schema_version(snapshot)
+        except duckdb.Error as exc:
+            return [f"{path.name} cannot be read: {exc}"]
+    finally:
+        snapshot.close()
+    problems = []
+    expected = manifest["tables"]
+    for table in sorted(set(expected) | set(found)):
+        want, got = expected.get(table), found.get(table)
+        if want is None:
+            problems.append(f"table {table} is in the file but not in the manifest")
+        elif got is None:
+            problems.append(f"table {table} is missing ({want.get('rows')} rows expected)")
+        elif int(want.get("rows", -1)) != got["rows"]:
+            problems.append(f"table {table} has {got['rows']} rows, the manifest says {want.get('rows')}")
+        elif str(want.get("checksum")) != got["checksum"]:
+            problems.append(f"table {table}: its content does not match the manifest's checksum")
+    if manifest.get("schema_version") != schema:
+        problems.append(f"schema version {schema}, the manifest says {manifest.get('schema_version')}")
+    return problems
+
+
+# --- restoring, pruning -----------------------------------------------------------------------
+
+
+def restore(backup: Path, to: Path) -> Backup:
+    """Copy a verified backup (with its audit head) to the new file ``to``, which must not exist.
+
+    Raises ValidationError ("to" exists, or "backup" does not verify, with the reasons)."""
+    backup, to = Path(backup), Path(to)
+    if to.exists() or to.with_name(to.name + ".wal").exists():
+        raise ValidationError({"to": f"{to} already exists: restore never overwrites a file. Choose a new name."})
+    problems = verify(backup)
+    if problems:
+        raise ValidationError({"backup": "This backup does not check out: " + "; ".join(problems)})
+    to.parent.mkdir(parents=True, exist_ok=True)
+    partial = to.with_name(to.name + ".partial")
+    shutil.copyfile(backup, partial)
+    head = backup.with_name(backup.name + HEAD_SUFFIX)
+    if head.exists():
+        shutil.copyfile(head, to.with_name(to.name + HEAD_SUFFIX))
+    os.replace(partial, to)
+    return describe(backup)
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` good backups (``keep`` at least 1); a backup whose
+    manifest is missing is left alone for a person to look at. Returns what was deleted."""
+    keep = max(1, int(keep))
+    good = [b for b in list_backups(folder) if b.manifest_ok]
+    gone = []
+    for backup in good[keep:]:
+        for file in (backup.path, backup.path.with_name(backup.path.name + MANIFEST_SUFFIX),
+                     backup.path.with_name(backup.path.name + HEAD_SUFFIX)):
+            with contextlib.suppress(FileNotFoundError):
+                file.unlink()
+        gone.append(backup.path)
+    return gone
+
+
+def due_daily(conn: Connection, hour: int, tz: str, now: datetime | None = None) -> bool:
+    """Whether the automatic daily backup is due: it is past ``hour`` (local) and no daily
+    backup was made since that hour today."""
+    from clinic import timeutil
+
+    now = now or now_utc()
+    local = timeutil.to_local(now, tz)
+    if local.hour < hour:
+        return False
+    since = timeutil.local_to_utc(local.replace(hour=hour, minute=0, second=0, microsecond=0, tzinfo=None), tz)
+    for backup in list_backups(folder_for(conn)):
+        if backup.kind == "daily" and backup.manifest_ok and backup.created_at and backup.created_at >= since:
+            return False
+    return True
+
+
+def check_keep(value: Any) -> int:
+    try:
+        keep = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({"backup_keep": "Enter a whole number of backups to keep."}) from None
+    if keep < 1:
+        raise ValidationError({"backup_keep": "Keep at least one backup."})
+    return keep
