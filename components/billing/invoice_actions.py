@@ -39,7 +39,7 @@ def _heading(conn: Connection, invoice: billing.Invoice, patient) -> None:
     st.markdown(f"**{md(patient.display_name)}** · MRN {md(patient.mrn)} · service {invoice.service_date:%m/%d/%Y}"
                 + (f" · {md(provider)}" if provider else ""))
     if invoice.status == "void":
-        st.caption(f"Voided: {invoice.void_reason or 'no reason recorded'}.")
+        st.caption(f"Voided: {md(invoice.void_reason or 'no reason recorded')}.")
     cols = st.columns(5)
     figures = (("Charges", invoice.charges), ("Paid", invoice.payments - invoice.refunds),
                ("Adjusted", invoice.adjustments), ("Balance", invoice.balance),
@@ -103,7 +103,7 @@ def _make_claim(conn: Connection, user, invoice_id: int) -> None:
         forms.set_errors(form, {"": str(exc)})
         return
     claim = billing.get_claim(conn, claim_id)
-    forms.flash(f"Claim {claim.control_number} to {claim.payer_name} made from invoice {invoice_id}: "
+    forms.flash(f"Claim {md(claim.control_number)} to {md(claim.payer_name)} made from invoice {invoice_id}: "
                 "submit it on the Claims page.")
 
 

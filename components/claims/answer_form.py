@@ -16,6 +16,7 @@ from clinic.claims import REMAINDER_CHOICES, REMAINDER_LABELS, Adjustment, LineA
 from clinic.errors import ClinicError, NotAllowed, ValidationError
 from clinic.money import money_text
 from components import forms
+from components.text import md
 from db import Connection, claim_answers, claims
 from db.claims import Claim, ClaimLine
 
@@ -112,7 +113,8 @@ def answer_form(conn: Connection, user, claim: Claim, *, today: date) -> None:
                "the line's charge.")
     with st.form(form):
         for line in lines:
-            st.markdown(f"**Line {line.position}** · {line.code} · {line.description} · charge {money_text(line.charge)}")
+            st.markdown(f"**Line {line.position}** · {md(line.code)} · {md(line.description)} · "
+                        f"charge {md(money_text(line.charge))}")
             allowed_col, paid_col = st.columns(2)
             with allowed_col:
                 st.text_input("Allowed", key=key(claim.id, f"{line.id}_allowed"), placeholder=str(line.charge))

@@ -13,6 +13,7 @@ from clinic.errors import ClinicError
 from clinic.money import money_text
 from clinic.remittance import status_label
 from components import forms
+from components.text import md
 from db import Connection, remittances, settings
 from db.remittances import Planned, Review
 
@@ -68,14 +69,14 @@ def _post(conn: Connection, user, text: str, file_name: str) -> None:
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     st.session_state["remittance_pick"] = done.remittance_id
     left = f" {done.not_posted} left for you: see the list below." if done.not_posted else ""
-    forms.flash(f"Posted {done.posted} claim payments from {file_name}, "
+    forms.flash(f"Posted {done.posted} claim payments from {md(file_name)}, "
                 f"{money_text(done.review.to_post_total)}.{left}")
 
 
 def _review(review: Review) -> None:
     r = review.remittance
-    st.markdown(f"**{r.payer_name or r.payer_key}** · {'check' if r.method == 'CHK' else 'payment'} "
-                f"{r.trace_number}" + (f" · {r.paid_on:%m/%d/%Y}" if r.paid_on else ""))
+    st.markdown(f"**{md(r.payer_name or r.payer_key)}** · {'check' if r.method == 'CHK' else 'payment'} "
+                f"{md(r.trace_number)}" + (f" · {r.paid_on:%m/%d/%Y}" if r.paid_on else ""))
     a, b, c, d = st.columns(4)
     a.metric("Payment", money_text(r.payment_amount), help="BPR02: what the payer sent.")
     b.metric("Claim payments", money_text(review.claims_total), help="The sum of every claim's paid amount (CLP04).")
@@ -88,7 +89,7 @@ def _review(review: Review) -> None:
                    f"{money_text(r.provider_adjustment_total)} = the payment {money_text(r.payment_amount)}.",
                    icon=":material/check:")
     for warning in r.warnings:
-        st.caption(f"Note from the validator (does not touch the money): {warning}")
+        st.caption(f"Note from the validator (does not touch the money): {md(warning)}")
     st.dataframe(_claims_table(review.planned), hide_index=True, key="remittance_review_table",
                  column_config=_CLAIM_COLUMNS)
     if r.provider_adjustments:
@@ -150,5 +151,5 @@ def _history(conn: Connection) -> None:
                        "outcome": st.column_config.TextColumn("Outcome", width="large")})
     plb = remittances.provider_adjustments(conn, chosen)
     if plb:
-        st.caption("Provider adjustments: " + "; ".join(
-            f"{reason}{f' ({ref})' if ref else ''} {money_text(amount)}" for reason, ref, amount in plb))
+        st.caption("Provider adjustments: " + md("; ".join(
+            f"{reason}{f' ({ref})' if ref else ''} {money_text(amount)}" for reason, ref, amount in plb)))

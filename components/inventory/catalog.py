@@ -379,7 +379,7 @@ def _kit_lines(rows: list[dict[str, Any]], ids: dict[str, int]) -> dict[int, Any
         if label not in ids:
             raise ValidationError({"kit": f"Line {n}: choose an item from the list."})
         if ids[label] in lines:
-            raise ValidationError({"kit": f"{label} is listed twice: give it one line with the total."})
+            raise ValidationError({"kit": f"{md(label)} is listed twice: give it one line with the total."})
         lines[ids[label]] = row.get("quantity")
     return lines
 

@@ -97,7 +97,7 @@ def typed_counts(lines: list[stock_count.CountLine], edited: pd.DataFrame) -> tu
             if lot:
                 lot_numbers[line.item_id] = lot
         elif lot != _lot_shown(line):
-            raise ClinicError(f"{line.label}: the lot of this line cannot be changed (type a found box's lot "
+            raise ClinicError(f"{md(line.label)}: the lot of this line cannot be changed (type a found box's lot "
                               "only on a line with no lot).", field="counted")
         if not _blank(value):
             counted[line.key] = str(value).strip()

@@ -73,7 +73,8 @@ def _pick_item(conn: Connection, form: str) -> catalog.CatalogItem | None:
 
 
 def _units(n: int, item: catalog.CatalogItem) -> str:
-    return f"{n:,} × {item.unit}"
+    """A quantity with the item's unit of issue (typed in the catalogue), for Markdown."""
+    return f"{n:,} × {md(item.unit)}"
 
 
 def _held_by_location(conn: Connection, item_id: int) -> dict[int, int]:
@@ -119,7 +120,8 @@ def _receive(conn: Connection, user, item: catalog.CatalogItem, names: dict[int,
                           reason=ss.get(f"{RECEIVE}_reason") or None)
         there = inventory.on_hand(conn, item.id, location_id=location_id)
         total = inventory.on_hand(conn, item.id)
-        return (f"Received {ss[f'{RECEIVE}_quantity'].strip()} of {md(item.name)} into {md(names.get(location_id, 'the storeroom'))}. "
+        return (f"Received {md(ss[f'{RECEIVE}_quantity'].strip())} of {md(item.name)} "
+                f"into {md(names.get(location_id, 'the storeroom'))}. "
                 f"On hand there: {_units(there, item)}; in the clinic: {_units(total, item)}.")
 
     _submit(RECEIVE, RECEIVE_FIELDS, action, ("quantity", "lot_number", "expires_on", "unit_cost", "reason"))
@@ -136,7 +138,7 @@ def receive_form(conn: Connection, user) -> None:
     names = {loc.id: loc.name for loc in locations.list_locations(conn, include_inactive=False)}
     qty_col, where_col, cost_col = st.columns([1, 1.4, 1])
     with qty_col:
-        st.text_input(f"Quantity ({item.unit})", key=f"{RECEIVE}_quantity", placeholder="e.g. 10", max_chars=9)
+        st.text_input(f"Quantity ({md(item.unit)})", key=f"{RECEIVE}_quantity", placeholder="e.g. 10", max_chars=9)
         forms.field_error(RECEIVE, "quantity")
     with where_col:
         st.selectbox("Put it in", list(names), key=f"{RECEIVE}_location_id", format_func=names.get)
@@ -156,7 +158,7 @@ def receive_form(conn: Connection, user) -> None:
                           min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
             forms.field_error(RECEIVE, "expires_on")
     else:
-        st.caption(f"{item.name} is not tracked by lot: no lot number or expiry needed.")
+        st.caption(f"{md(item.name)} is not tracked by lot: no lot number or expiry needed.")
     st.text_input("Note (optional)", key=f"{RECEIVE}_reason", max_chars=200, placeholder="e.g. sample from the rep")
     st.button("Receive", key=f"{RECEIVE}_save", type="primary", icon=":material/inventory:",
               on_click=_receive, args=(conn, user, item, names))
@@ -176,7 +178,7 @@ def _use(conn: Connection, user, item: catalog.CatalogItem, today: date) -> None
                               location_id=ss.get(f"{USE}_location_id"), lot_id=ss.get(f"{USE}_lot_{item.id}"),
                               reason=ss.get(f"{USE}_reason") or None, today=today)
         units = sum(n for _lot, n in taken)
-        return (f"Recorded {units:,} of {item.name} used. On hand now: "
+        return (f"Recorded {units:,} of {md(item.name)} used. On hand now: "
                 f"{_units(inventory.on_hand(conn, item.id), item)}.")
 
     _submit(USE, USE_FIELDS, action, ("quantity", "reason"))
@@ -193,7 +195,7 @@ def use_form(conn: Connection, user, today: date) -> None:
     names = {loc.id: loc.name for loc in locations.list_locations(conn, include_inactive=False)}
     qty_col, where_col = st.columns([1, 2])
     with qty_col:
-        st.text_input(f"Quantity ({item.unit})", key=f"{USE}_quantity", placeholder="e.g. 1", max_chars=9)
+        st.text_input(f"Quantity ({md(item.unit)})", key=f"{USE}_quantity", placeholder="e.g. 1", max_chars=9)
         forms.field_error(USE, "quantity")
     with where_col:
         st.selectbox("Take it from", [None, *names], key=f"{USE}_location_id",
@@ -221,7 +223,8 @@ def _move(conn: Connection, user, item: catalog.CatalogItem, today: date, names:
         inventory.transfer(conn, item_id=item.id, quantity=ss.get(f"{MOVE}_quantity", ""), user=user,
                            from_location_id=source, to_location_id=target, lot_id=ss.get(f"{MOVE}_lot_{item.id}"),
                            reason=ss.get(f"{MOVE}_reason") or None, today=today)
-        return (f"Moved {ss[f'{MOVE}_quantity'].strip()} of {md(item.name)} from {md(names[source])} to {md(names[target])}. "
+        return (f"Moved {md(ss[f'{MOVE}_quantity'].strip())} of {md(item.name)} from {md(names[source])} "
+                f"to {md(names[target])}. "
                 f"Now {_units(inventory.on_hand(conn, item.id, location_id=target), item)} in {md(names[target])}.")
 
     _submit(MOVE, MOVE_FIELDS, action, ("quantity", "reason"))
@@ -242,7 +245,7 @@ def move_form(conn: Connection, user, today: date) -> None:
     ids = list(names)
     qty_col, from_col, to_col = st.columns([1, 1.5, 1.5])
     with qty_col:
-        st.text_input(f"Quantity ({item.unit})", key=f"{MOVE}_quantity", placeholder="e.g. 5", max_chars=9)
+        st.text_input(f"Quantity ({md(item.unit)})", key=f"{MOVE}_quantity", placeholder="e.g. 5", max_chars=9)
         forms.field_error(MOVE, "quantity")
     with from_col:
         st.selectbox("From", ids, key=f"{MOVE}_from_location_id",

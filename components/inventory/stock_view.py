@@ -128,7 +128,8 @@ def _write_off(conn: Connection, user, lot: stock_alerts.ExpiredLot, today: date
     except ClinicError as exc:
         forms.set_errors(WRITE_OFF, {"": str(exc)})
         return
-    forms.flash(f"Wrote off {units:,} of {lot.name} (lot {lot.lot_number or '—'}) from {lot.location}.")
+    forms.flash(f"Wrote off {units:,} of {md(lot.name)} (lot {md(lot.lot_number or '—')}) "
+                f"from {md(lot.location)}.")
 
 
 def expiry_tab(conn: Connection, user, today: date) -> None:
