@@ -7,7 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 from clinic.access import can_open
-from components import auth, frame
+from components import auth, daily_backup, frame
+from components.db_session import get_conn
 
 # A local icon: a Material icon here would make every browser fetch it from a font CDN.
 st.set_page_config(page_title="ClinicDesk", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
@@ -48,11 +49,13 @@ SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
         ("admin_users", "pages/admin_users.py", "Users", ":material/manage_accounts:"),
         ("admin_schedule", "pages/admin_schedule.py", "Providers and hours", ":material/schedule:"),
         ("audit", "pages/audit.py", "Audit trail", ":material/policy:"),
+        ("backups", "pages/backups.py", "Backups", ":material/backup:"),
     ],
 }
 
 user = auth.current_user()
 auth.sync_cookie()
+daily_backup.maybe_start(get_conn())
 if user is None:
     # Every page's address leads to the sign-in form, so a bookmark or a refresh while signed out
     # asks to sign in (instead of "Page not found") and then opens the page it named.

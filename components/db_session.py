@@ -17,6 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 import db
+from clinic.errors import DatabaseLocked
 
 APP_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = APP_DIR / "data" / "clinic.duckdb"
@@ -38,12 +39,20 @@ def db_path() -> Path:
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> db.Connection:
-    return db.connect(path)
+    # A backups folder of the server's own choosing (CLINICDESK_BACKUPS) must be opened to DuckDB
+    # now: db.connect locks file access down to the app's folders for good.
+    backups = os.environ.get("CLINICDESK_BACKUPS", "").strip()
+    return db.connect(path, allow_dirs=[backups] if backups else ())
 
 
 def get_conn() -> db.Connection:
-    """The process-wide connection (opened, and migrated, on first use)."""
-    return _open(str(db_path()))
+    """The process-wide connection (opened, and migrated, on first use). A database file held by
+    another process (a second app, a running manage.py) is said in one line, and nothing else runs."""
+    try:
+        return _open(str(db_path()))
+    except DatabaseLocked as exc:  # not cached: the next request tries again
+        st.error(str(exc), icon=":material/lock:")
+        st.stop()
 
 
 def secret(name: str, default: str | None = None) -> str | None:

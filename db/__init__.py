@@ -28,6 +28,7 @@ import contextlib
 import errno
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -300,6 +301,18 @@ def atomic(conn: Connection, fn: Callable[[Connection], T], *, attempts: int = M
             # lockstep (under 2 s in all at worst).
             time.sleep(random.uniform(0, min(0.1, 0.001 * 2**attempt)))
     raise Busy()
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .\-]{0,127}$")
+
+
+def identifier(name: str) -> str:
+    """``name`` (a table or database name read from DuckDB's own catalog) double-quoted for SQL,
+    where DuckDB takes no parameter (``COPY FROM DATABASE``). Anything but letters, digits and
+    ``_ .-`` is refused, so no quote or statement can ride in."""
+    if not _IDENTIFIER.match(name or ""):
+        raise ValueError(f"not a plain name: {name!r}")
+    return f'"{name}"'
 
 
 def read(conn: Connection, sql: str, params: list | dict | None = None) -> list[tuple]:

@@ -32,7 +32,7 @@ import duckdb
 
 from clinic.errors import ClinicError, ValidationError
 from clinic.timeutil import now_utc
-from db import Connection, app_folder, atomic, audit, read
+from db import Connection, app_folder, atomic, audit, identifier, read
 from db.actors import current
 
 APP_VERSION = "1.0"
@@ -75,9 +75,8 @@ def _census(cur, catalog: str) -> dict[str, dict[str, Any]]:
     """Per table: row count and content checksum, read in the cursor's one transaction."""
     out = {}
     for table in _tables(cur, catalog):
-        ident = f'"{catalog}"."main"."{table}"'
-        rows, total = cur.execute(f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM {ident} t"
-                                  ).fetchone()
+        rows, total = cur.execute("SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM query_table(?) t",
+                                  [f"{identifier(catalog)}.main.{identifier(table)}"]).fetchone()
         out[table] = {"rows": int(rows), "checksum": str(total)}
     return out
 
@@ -124,9 +123,9 @@ def create(conn: Connection, *, by, kind: str = "manual", folder: Path | None = 
     (catalog,) = read(conn, "SELECT current_database()")[0]
     cur = conn.cursor()
     try:
-        cur.execute(f"ATTACH '{_quoted(partial)}' AS clinicdesk_snapshot")
+        cur.execute("ATTACH ? AS clinicdesk_snapshot", [str(partial)])
         try:
-            cur.execute(f'COPY FROM DATABASE "{catalog}" TO clinicdesk_snapshot')
+            cur.execute(f"COPY FROM DATABASE {identifier(catalog)} TO clinicdesk_snapshot")
             cur.execute("CHECKPOINT clinicdesk_snapshot")
         finally:
             cur.execute("DETACH clinicdesk_snapshot")
@@ -179,10 +178,6 @@ def _head_for(snapshot) -> str | None:
     from db import audit_chain
 
     return audit_chain.head_text(snapshot)
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -327,12 +322,3 @@ def due_daily(conn: Connection, hour: int, tz: str, now: datetime | None = None)
             return False
     return True
 
-
-def check_keep(value: Any) -> int:
-    try:
-        keep = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError({"backup_keep": "Enter a whole number of backups to keep."}) from None
-    if keep < 1:
-        raise ValidationError({"backup_keep": "Keep at least one backup."})
-    return keep

@@ -34,6 +34,10 @@ DEFAULTS: Final[dict[str, str]] = {
     "lockout_attempts": "5",
     "lockout_minutes": "15",
     "password_min_length": "12",
+    # Backups (db/backups.py): the automatic one runs on the first request after this local hour;
+    # this many of the newest are kept.
+    "backup_hour": "7",
+    "backup_keep": "14",
 }
 
 # Whole-number settings and the range each may take. A value outside it is brought to the nearest
@@ -45,6 +49,8 @@ INT_RANGES: Final[dict[str, tuple[int, int]]] = {
     "lockout_attempts": (1, 100),
     "lockout_minutes": (1, 24 * 60),
     "password_min_length": (8, 128),
+    "backup_hour": (0, 23),
+    "backup_keep": (1, 365),
 }
 
 log = logging.getLogger(__name__)

@@ -43,6 +43,9 @@ _counter = itertools.count(1)
 
 # The audit key (clinic.app_secrets) comes from a secrets file of this test process, never the
 # repository's .streamlit/secrets.toml; servers the tests start inherit it through the environment.
+# No automatic daily backup in the app under test (components/daily_backup.py): every page test
+# would start one on its short-lived database. tests/pages/test_backups_page.py switches it on.
+os.environ["CLINICDESK_DAILY_BACKUP"] = "off"
 os.environ["CLINICDESK_SECRETS"] = str(Path(tempfile.mkdtemp(prefix="clinicdesk-secrets-")) / "secrets.toml")
 
 

@@ -25,7 +25,7 @@ from tests.conftest import SEED_NOW, make_user
 def counts(conn) -> dict[str, int]:
     tables = [r[0] for r in db.read(conn, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
                                           " AND database_name = current_database()")]
-    return {t: db.read(conn, f'SELECT count(*) FROM "{t}"')[0][0] for t in tables}
+    return {t: db.read(conn, "SELECT count(*) FROM query_table(?)", [t])[0][0] for t in tables}
 
 
 @pytest.fixture
@@ -55,6 +55,13 @@ def test_a_backup_restores_into_a_new_file_with_every_row_document_and_a_verifyi
         assert db.read(copy, "SELECT content FROM documents WHERE filename = 'scan.png'") == [(scan.getvalue(),)]
         report = audit_chain.verify(copy)
         assert report.ok, report.problems
+
+
+def test_a_name_put_into_sql_is_a_plain_name_or_refused():
+    assert db.identifier("clinic-2026.v2") == '"clinic-2026.v2"'
+    for bad in ('x"; DROP TABLE patients; --', "", "a'b", "9lives"):
+        with pytest.raises(ValueError):
+            db.identifier(bad)
 
 
 def test_restore_never_overwrites_a_file(seeded, admin, tmp_path):
