@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-DB     ?= data/clinic.duckdb
+# The demo database: make run seeds it on first run. A clinic's own database is made with
+# manage.py init and never seeded (README, "Running it for real").
+DB     ?= data/demo.duckdb
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 

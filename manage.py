@@ -65,6 +65,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if target.exists():
         conn = _open(target)
         try:
+            from db import users
+
+            has_patients = bool(db.read(conn, "SELECT count(*) FROM patients")[0][0])
+            if users.list_users(conn) and not has_patients:
+                print(f"{target} is a clinic's database with its own accounts: demo data (and the demo users' known "
+                      "password) goes only into a new file. Nothing done.", file=sys.stderr)
+                return EXIT_ERROR
             counts = seeder.seed(conn, scale=args.scale, seed=args.seed, timezone=args.timezone)
         finally:
             conn.close()

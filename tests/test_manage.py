@@ -83,3 +83,15 @@ def test_describe_prints_the_address_and_the_demo_logins(tmp_path):
     out = manage("describe", "--db", str(path), "--port", "8599").stdout
     assert "http://127.0.0.1:8599" in out
     assert "frontdesk" in out and "'demo'" in out
+
+
+def test_seed_never_puts_demo_users_into_a_clinics_database(tmp_path):
+    path = tmp_path / "clinic.duckdb"
+    made = manage("init", "--db", str(path), "--admin-username", "boss", "--admin-name", "Pat Boss",
+                  "--admin-password", "long unusual passphrase 42")
+    assert made.returncode == 0, made.stderr
+    seeded = manage("seed", "--scale", "test", "--db", str(path))
+    assert seeded.returncode == 1 and "clinic's database" in seeded.stderr
+    conn = db.connect(path)
+    assert db.read(conn, "SELECT username FROM users") == [("boss",)]
+    conn.close()
