@@ -75,8 +75,10 @@ def connect(path: str | Path, *, allow_dirs: tuple[str | Path, ...] | list[str |
     # GLOBAL so that every cursor() made from this connection inherits it. (Passing TimeZone in
     # connect(config=...) fails: the ICU extension is not loaded yet at that point.)
     conn.execute("SET GLOBAL TimeZone = 'UTC'")
-    migrate(conn)
     in_memory = str(path).startswith(":memory:")  # no folder of its own: only allow_dirs
+    if not in_memory:
+        _back_up_before_upgrade(conn, path.parent / "backups")
+    migrate(conn)
     own = [] if in_memory else [path.parent / name for name in APP_FOLDERS]
     try:
         lock_down(conn, own + [Path(d) for d in allow_dirs])
@@ -149,6 +151,17 @@ def applied_versions(conn: Connection) -> set[int]:
         " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
     )
     return {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def _back_up_before_upgrade(conn: Connection, folder: Path) -> None:
+    """A database made by an older version (some migrations applied, newer ones pending) is backed
+    up into ``folder`` before they run (db.backups, kind "upgrade"); a new, empty one is not."""
+    done = applied_versions(conn)
+    if done and any(version not in done for version, _, _ in migration_files()):
+        from db import backups  # it imports this module
+
+        made = backups.snapshot(conn, kind="upgrade", folder=folder)
+        log.warning("backed up %s before upgrading its schema from version %d", made.path, max(done))
 
 
 def migrate(conn: Connection) -> list[int]:

@@ -107,14 +107,24 @@ def _new_path(folder: Path, kind: str, at: datetime) -> Path:
 
 
 def create(conn: Connection, *, by, kind: str = "manual", folder: Path | None = None) -> Backup:
-    """Snapshot the database into ``folder`` (default :func:`folder_for`), write its manifest and
-    audit head, audit it in the database (``backup.create``) and return it.
+    """Back up as ``by`` (an admin, or an operator's name such as "app"): :func:`snapshot`, then
+    audit it in the database (``backup.create``)."""
+    actor = current(conn, by, "backups.manage")  # a refusal is audited
+    made = snapshot(conn, kind=kind, folder=folder)
+    atomic(conn, lambda c: audit.record(c, actor, "backup.create", "backup", None,
+                                        detail={"file": made.path.name, "kind": kind, "rows": made.rows}))
+    return made
+
+
+def snapshot(conn: Connection, *, kind: str, folder: Path | None = None) -> Backup:
+    """Snapshot the database into ``folder`` (default :func:`folder_for`) with its manifest and
+    audit head, and return it. Writes nothing into the database itself (so it also serves before
+    an upgrade, when the schema is still the old one).
 
     The snapshot is written under a ``.partial`` name and renamed only once it is complete and its
     manifest is written, so a failed or interrupted backup never looks like a good one."""
     if kind not in KINDS:
         raise ValueError(kind)
-    actor = current(conn, by, "backups.manage")  # a refusal is audited
     folder = Path(folder) if folder is not None else folder_for(conn)
     folder.mkdir(parents=True, exist_ok=True)
     at = now_utc().astimezone(timezone.utc)
@@ -140,13 +150,13 @@ def create(conn: Connection, *, by, kind: str = "manual", folder: Path | None = 
     finally:
         cur.close()
     try:
-        snapshot = _open_read_only(partial)
+        copy = _open_read_only(partial)
         try:
-            tables = _census(snapshot, _catalog_of(snapshot))
-            schema = _schema_version(snapshot)
-            head = _head_for(snapshot)
+            tables = _census(copy, _catalog_of(copy))
+            schema = _schema_version(copy)
+            head = _head_for(copy)
         finally:
-            snapshot.close()
+            copy.close()
         manifest = {"format": "clinicdesk-backup-1", "created_at": at.isoformat(), "kind": kind,
                     "app_version": APP_VERSION, "schema_version": schema, "duckdb_version": duckdb.__version__,
                     "file": path.name, "tables": tables}
@@ -159,9 +169,6 @@ def create(conn: Connection, *, by, kind: str = "manual", folder: Path | None = 
             with contextlib.suppress(OSError):
                 leftover.unlink()
         raise
-    atomic(conn, lambda c: audit.record(c, actor, "backup.create", "backup", None,
-                                        detail={"file": path.name, "kind": kind,
-                                                "rows": sum(t["rows"] for t in tables.values())}))
     return describe(path)
 
 
@@ -177,7 +184,10 @@ def _head_for(snapshot) -> str | None:
     """The audit head file's text for the snapshot's own last sealed row (None: no trail yet)."""
     from db import audit_chain
 
-    return audit_chain.head_text(snapshot)
+    try:
+        return audit_chain.head_text(snapshot)
+    except duckdb.CatalogException:  # made before the trail had its chain (migration 014)
+        return None
 
 
 def _write_json(path: Path, data: dict) -> None:

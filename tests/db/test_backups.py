@@ -64,6 +64,25 @@ def test_a_name_put_into_sql_is_a_plain_name_or_refused():
             db.identifier(bad)
 
 
+def test_a_database_from_an_older_version_is_backed_up_before_its_upgrade(db_path, tmp_path, monkeypatch):
+    older = tmp_path / "older"
+    older.mkdir()
+    latest = max(v for v, _, _ in db.migration_files())
+    for version, _, path in db.migration_files():
+        if version < latest:
+            (older / path.name).write_text(path.read_text())
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", older)
+    with contextlib.closing(db.connect(db_path)) as conn:
+        make_user(conn, username="sam")
+    assert backups.list_backups(db_path.parent / "backups") == []  # nothing pending: no backup
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", Path(db.__file__).with_name("migrations"))
+    with contextlib.closing(db.connect(db_path)) as conn:
+        assert max(db.applied_versions(conn)) == latest
+    (upgrade,) = backups.list_backups(db_path.parent / "backups")
+    assert upgrade.kind == "upgrade" and upgrade.schema_version == latest - 1
+    assert upgrade.tables["users"]["rows"] == 1 and backups.verify(upgrade.path) == []
+
+
 def test_restore_never_overwrites_a_file(seeded, admin, tmp_path):
     made = backups.create(seeded, by=admin)
     existing = tmp_path / "clinic.duckdb"
