@@ -271,6 +271,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from db import health
+
+    findings = health.check(args.db, args.backups)
+    marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+    for finding in findings:
+        print(f"[{marks[finding.level]}] {finding.text}")
+    worst = {f.level for f in findings}
+    return EXIT_ERROR if worst & {"warn", "fail"} else 0
+
+
 def cmd_verify_backup(args: argparse.Namespace) -> int:
     from db import backups
 
@@ -397,6 +408,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("backup", type=Path, help="the backup's .duckdb file (its manifest beside it)")
     p.add_argument("--to", type=Path, required=True, help="the new database file")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("doctor", help="check a database file (app stopped): schema, sizes, disk, backups, integrity")
+    add_db(p)
+    p.add_argument("--backups", type=Path, help="the backups folder (default: backups/ beside the database)")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("verify-backup", help="check a backup against its manifest without restoring it")
     p.add_argument("backup", type=Path)
