@@ -91,3 +91,23 @@ def test_other_roles_are_refused_and_see_no_backup(app_env, demo_user_ids, role)
     assert not at.exception
     assert [e.value for e in at.error if "does not give access" in e.value]
     assert not at.title and all(b.key != "backup_now" for b in at.button)
+
+
+def test_the_app_on_a_file_another_process_holds_says_so_in_one_line(app_env):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
+                               " print('held', flush=True); time.sleep(60)", str(app_env)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        at.run()
+        assert not at.exception
+        assert [e.value for e in at.error] == [
+            f"The database {app_env} is in use by another process (is the ClinicDesk app running?). "
+            "Stop it first, or do this from inside the app."]
+    finally:
+        holder.kill()
+        holder.wait()
