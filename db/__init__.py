@@ -197,10 +197,14 @@ def _rollback_quietly(cur: Connection) -> None:
 
 
 def is_conflict(exc: BaseException) -> bool:
-    """True for DuckDB's optimistic-concurrency failures ("Conflict on update", "write-write
-    conflict"), which are worth retrying. A commit that failed for another reason (a full disk
-    raises TransactionException too: "Failed to commit: Could not write file") is not one."""
-    return isinstance(exc, duckdb.Error) and "conflict" in str(exc).lower()
+    """True for DuckDB's optimistic-concurrency failures, which are worth retrying: a
+    TransactionException at commit ("Conflict on update", a unique key two transactions both
+    took) or a write-write conflict. A commit that could not be written (a full disk raises
+    TransactionException too: "Failed to commit: Could not write file") is not one."""
+    text = str(exc).lower()
+    if is_disk_full(exc) or "could not write" in text:
+        return False
+    return isinstance(exc, duckdb.TransactionException) or "conflict" in text
 
 
 def is_disk_full(exc: BaseException) -> bool:

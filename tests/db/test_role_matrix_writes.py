@@ -28,8 +28,8 @@ from clinic import timeutil
 from clinic.access import ACTIONS, ROLES
 from clinic.audit_terms import category_for
 from clinic.errors import NotAllowed
-from db import (actors, appointments, audit_report, availability, break_glass, claims, documents, explorer, fees,
-                inventory, messages, notes, patient_intake, patient_merge, payers, payments, purchase_orders,
+from db import (actors, appointments, audit_report, availability, backups, break_glass, claims, documents, explorer,
+                fees, inventory, messages, notes, patient_intake, patient_merge, payers, payments, purchase_orders,
                 settings, stock_catalog, users, vendors, waitlist)
 from db import invoices as invoices_db
 from db.imports import imports_dir, noshow
@@ -234,6 +234,10 @@ def audit_export(conn) -> Act:
     return lambda by: audit_report.record_export(conn, None, by=by)
 
 
+def backups_manage(conn) -> Act:
+    return lambda by: backups.create(conn, by=by)
+
+
 PERFORMS: dict[str, Callable[[duckdb.DuckDBPyConnection], Act]] = {
     "users.manage": users_manage,
     "appointments.book": appointments_book,
@@ -265,6 +269,7 @@ PERFORMS: dict[str, Callable[[duckdb.DuckDBPyConnection], Act]] = {
     "data.import": data_import,
     "audit.read": audit_read,
     "audit.export": audit_export,
+    "backups.manage": backups_manage,
 }
 
 CASES = [(action, role) for action in ACTIONS for role in ROLES]
