@@ -25,7 +25,7 @@ tz = settings.timezone(conn)
 folder = backups.folder_for(conn)
 
 st.title("Backups")
-st.caption(f"Consistent snapshots of the whole database, documents included, in `{md(folder)}`. Copy that folder "
+st.caption(f"Consistent snapshots of the whole database, documents included, in {md(folder)}. Copy that folder "
            "off this machine too (see the README, “Running it for real”).")
 
 if st.button("Back up now", type="primary", icon=":material/backup:", key="backup_now"):
