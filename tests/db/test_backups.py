@@ -199,6 +199,7 @@ def _busy_desk(path: Path, stop: threading.Event, errors: list, seed: int) -> No
         conn.close()
 
 
+@pytest.mark.reliability
 def test_restore_drill_a_backup_taken_while_the_desk_works_restores_whole_and_consistent(seeded_path, tmp_path):
     with contextlib.closing(db.connect(seeded_path)) as conn:
         admin = users.get(conn, db.read(conn, "SELECT id FROM users WHERE username = 'admin'")[0][0])

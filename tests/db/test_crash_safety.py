@@ -29,6 +29,8 @@ from tests.conftest import SEED_NOW
 
 ROUNDS = 20
 
+pytestmark = pytest.mark.reliability
+
 
 def _log(fd: int, text: str) -> None:
     os.write(fd, (text + "\n").encode())

@@ -23,6 +23,8 @@ from clinic.errors import DiskFull
 from db import appointments, patients, users
 from tests.conftest import copy_database, make_patient, make_provider, make_user, make_visit_type
 
+pytestmark = pytest.mark.reliability
+
 START = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)  # Monday 10:00 in New York
 
 
