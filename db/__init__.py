@@ -72,14 +72,29 @@ def connect(path: str | Path, *, allow_dirs: tuple[str | Path, ...] | list[str |
         if "lock" in str(exc).lower():
             raise DatabaseLocked(str(path)) from exc
         raise
+    in_memory = str(path).startswith(":memory:")  # no folder of its own: only allow_dirs
+    own = [] if in_memory else [path.parent / name for name in APP_FOLDERS]
+    if not in_memory and _prepared(conn):
+        # Another connection of this process opened the file and prepared the instance they
+        # share (migrated and locked down): it has held the file since, so nothing can have
+        # changed behind it. The folders asked for must be among those it allowed, and rows an
+        # earlier seal=False connection left unsealed are sealed now.
+        try:
+            lock_down(conn, own + [Path(d) for d in allow_dirs])
+            if seal and read_one(conn, _UNSEALED)[0]:
+                from db import audit_chain  # it imports this module
+
+                audit_chain.catch_up(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
     # GLOBAL so that every cursor() made from this connection inherits it. (Passing TimeZone in
     # connect(config=...) fails: the ICU extension is not loaded yet at that point.)
     conn.execute("SET GLOBAL TimeZone = 'UTC'")
-    in_memory = str(path).startswith(":memory:")  # no folder of its own: only allow_dirs
     if not in_memory:
         _back_up_before_upgrade(conn, path.parent / "backups")
     migrate(conn)
-    own = [] if in_memory else [path.parent / name for name in APP_FOLDERS]
     try:
         lock_down(conn, own + [Path(d) for d in allow_dirs])
         if seal and not in_memory:
@@ -90,6 +105,18 @@ def connect(path: str | Path, *, allow_dirs: tuple[str | Path, ...] | list[str |
         conn.close()
         raise
     return conn
+
+
+_UNSEALED = ("SELECT EXISTS (SELECT 1 FROM audit_log"
+             " WHERE id > coalesce((SELECT max(audit_id) FROM audit_chain), -1))")
+
+
+def _prepared(conn: Connection) -> bool:
+    """True when this connection shares a database instance that an earlier :func:`connect` in
+    this process prepared: its external file access is off, which only :func:`lock_down` does
+    (after migrating) and which DuckDB cannot undo, so it lasts exactly as long as the instance."""
+    (external,) = conn.execute("SELECT current_setting('enable_external_access')").fetchone()
+    return not external
 
 
 def app_folder(conn: Connection, name: str) -> Path:

@@ -190,14 +190,20 @@ new MutationObserver((changes) => {
     if (change.target.getAttribute('data-test-script-state') === 'running') window.__cdRuns += 1;
   }
 }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+// Counts the messages the page sends the server (a widget's change, a click, a file's arrival):
+// a wait after an action that sent nothing need not give the server time to start a run.
+window.__cdSent = 0;
+const cdSend = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data) { window.__cdSent += 1; return cdSend.call(this, data); };
 """
 
 # True once the app has been idle (script not running, no skeletons) long enough since this wait
-# began: a moment when a run has happened since the last wait, longer when none has yet (the
-# server may not have started the rerun a click asked for). Polled every few milliseconds, not on
-# every animation frame: polling on frames keeps headless chromium drawing 60 frames a second,
-# about a sixth of the browser tests' CPU.
-_SETTLED_JS = """([seen, doc, quick, patient, wait]) => {
+# began: a moment when a run has happened since the last wait; longer when none has yet but the
+# page has sent the server something since (the server may not have started the rerun a click
+# asked for); a short calm when the page has sent nothing (a tab switch, a look at the screen).
+# Polled every few milliseconds, not on every animation frame: polling on frames keeps headless
+# chromium drawing 60 frames a second, about a sixth of the browser tests' CPU.
+_SETTLED_JS = """([seen, doc, quick, patient, wait, sent, calm]) => {
   if (window.__cdWait !== wait) { window.__cdWait = wait; window.__cdIdleSince = null; }  // a new wait
   const app = document.querySelector('[data-testid="stApp"]');
   const idle = app && app.getAttribute('data-test-script-state') === 'notRunning'
@@ -205,12 +211,14 @@ _SETTLED_JS = """([seen, doc, quick, patient, wait]) => {
   const now = performance.now();
   if (!idle) { window.__cdIdleSince = null; return false; }
   if (window.__cdIdleSince == null) window.__cdIdleSince = now;
-  const base = window.__cdDoc === doc ? seen : 0;  // a new document counts its runs from zero
-  const ran = (window.__cdRuns || 0) > base;
-  return now - window.__cdIdleSince >= (ran ? quick : patient);
+  const same = window.__cdDoc === doc;  // a new document counts its runs and messages from zero
+  const ran = (window.__cdRuns || 0) > (same ? seen : 0);
+  const asked = !same || (window.__cdSent || 0) > sent;
+  return now - window.__cdIdleSince >= (ran ? quick : asked ? patient : calm);
 }"""
 _QUICK_MS = 100  # a run was seen: a moment of calm is enough
-_PATIENT_MS = 1500  # none seen yet: give the server a second and a half to start one
+_PATIENT_MS = 1500  # none seen yet but the page asked: give the server a second and a half to start one
+_CALM_MS = 300  # nothing sent, nothing ran: a widget that sends a moment late still gets its run waited for
 _POLL_MS = 25
 
 
@@ -224,18 +232,40 @@ class AppPage:
     def __init__(self, page, base_url: str) -> None:
         self.page = page
         self.base_url = base_url
-        self.console_errors: list[str] = []
+        self._console_errors: list[str] = []
+        self._probes = 0
+        probe = re.compile(re.escape(base_url) + r"/[^/]+/_stcore/(?:health|host-config)$")
+
+        def response(r):
+            if r.status == 404 and probe.match(r.url):
+                self._probes += 1
+
         self._listeners = [
-            ("console", lambda m: m.type == "error" and self.console_errors.append(m.text)),
-            ("pageerror", lambda e: self.console_errors.append(str(e))),
-            ("requestfailed", lambda r: self.console_errors.append(f"request failed: {r.url} {r.failure}")),
+            ("console", lambda m: m.type == "error" and self._console_errors.append(m.text)),
+            ("pageerror", lambda e: self._console_errors.append(str(e))),
+            ("requestfailed", lambda r: self._console_errors.append(f"request failed: {r.url} {r.failure}")),
+            ("response", response),
         ]
         for event, listener in self._listeners:
             page.on(event, listener)
-        self._runs_seen, self._document, self._waits = 0, None, 0
+        self._runs_seen, self._document, self._waits, self._sent = 0, None, 0, 0
         if id(page) not in _COUNTING:  # once per tab: a shared tab keeps its init scripts
             page.add_init_script(_COUNT_RUNS_JS)
             _COUNTING.add(id(page))
+
+    @property
+    def console_errors(self) -> list[str]:
+        """What the page logged as errors. Streamlit's frontend, loaded at a page's address
+        (``/intake``), first looks for its server under that path (``/intake/_stcore/health``,
+        ``host-config``), then at the root: those answers' 404s, and only as many as were seen,
+        are not errors of the app."""
+        left, skip = [], self._probes
+        for text in self._console_errors:
+            if skip and text.startswith("Failed to load resource: the server responded with a status of 404"):
+                skip -= 1
+                continue
+            left.append(text)
+        return left
 
     def detach(self) -> None:
         """Stop listening to the tab (a shared tab goes on to the next test)."""
@@ -246,18 +276,24 @@ class AppPage:
         """Wait until Streamlit has finished running the script for the last interaction.
 
         A click reaches the server a moment after it happens, so "not running" right after it may
-        be the state from before. The page counts the app's runs (an init script); this waits
-        until a run newer than the last wait has finished and the app has stayed calm a tenth of a
-        second, or, when no new run comes, until it has stayed calm for a second and a half.
+        be the state from before. The page counts the app's runs and the messages it sends the
+        server (an init script); this waits until a run newer than the last wait has finished and
+        the app has stayed calm a tenth of a second; when no new run comes, until it has stayed
+        calm a second and a half if the page sent the server anything since the last wait, or a
+        moment if it sent nothing (nothing can be on its way).
         """
         self._waits += 1
         self.page.wait_for_function(
-            _SETTLED_JS, arg=[self._runs_seen, self._document, _QUICK_MS, _PATIENT_MS, self._waits],
+            _SETTLED_JS, arg=[self._runs_seen, self._document, _QUICK_MS, _PATIENT_MS, self._waits, self._sent,
+                              _CALM_MS],
             polling=_POLL_MS, timeout=timeout)
-        self._runs_seen, self._document = self.page.evaluate("[window.__cdRuns || 0, window.__cdDoc]")
+        self._runs_seen, self._document, self._sent = self.page.evaluate(
+            "[window.__cdRuns || 0, window.__cdDoc, window.__cdSent || 0]")
 
-    def open(self) -> "AppPage":
-        self.page.goto(self.base_url)
+    def open(self, page: str = "") -> "AppPage":
+        """Load the app at the sign-in form; with ``page`` (a page's address, "today"), at that
+        page's address, which the app opens once signed in (one run, not Home's and then the page's)."""
+        self.page.goto(f"{self.base_url}/{page}" if page else self.base_url)
         self.page.get_by_label("Username").wait_for(timeout=30_000)
         self.wait_idle()
         return self

@@ -17,7 +17,7 @@ TABS = ("Providers", "Weekly hours", "Time off", "Closures and holidays", "Visit
 
 
 def test_an_admin_adds_a_closure_and_every_tab_renders(app):
-    app.open().sign_in("admin").go("Providers and hours")
+    app.open("admin_schedule").sign_in("admin")
     page = app.page
     expect(page.get_by_role("heading", name="Providers and hours")).to_be_visible()
 
@@ -60,7 +60,7 @@ def test_a_time_typed_into_the_weekly_hours_table_reaches_the_rules(app):
     """The table sends times as the browser formats them; an overlap typed there is refused by
     name, which shows the typed time was read (the refusal writes nothing: the shared server's
     hours stay as they were for the other browser tests)."""
-    app.open().sign_in("admin").go("Providers and hours")
+    app.open("admin_schedule").sign_in("admin")
     page = app.page
     page.get_by_role("tab", name="Weekly hours").click()
     app.wait_idle()

@@ -55,7 +55,7 @@ def front_desk_views(private_db) -> Expected:
 def test_the_manager_filters_the_trail_by_a_user_and_downloads_it(front_desk_views, tab, private_server):
     expected = front_desk_views
     app = tab(private_server, viewport={"width": 1400, "height": 1000})
-    app.open().sign_in("manager").go("Audit trail")
+    app.open("audit").sign_in("manager")
     page = app.page
     expect(page.locator("h1", has_text="Audit trail")).to_be_visible()
     expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()

@@ -135,7 +135,7 @@ def centre(box: dict, dy: float = 0) -> dict:
 
 def test_a_drag_select_books_through_the_dialog_and_a_refused_drag_snaps_back(app):
     day = next_working_monday()
-    app.open().sign_in("frontdesk").go("Calendar")
+    app.open("calendar").sign_in("frontdesk")
     calendar_frame(app)
     remounted(app, lambda: go_to_day(app, day))
     frame = calendar_frame(app)
@@ -214,7 +214,7 @@ def test_a_drag_select_books_through_the_dialog_and_a_refused_drag_snaps_back(ap
 
 def test_after_booking_late_in_the_day_the_calendar_stays_on_that_day_scrolled_to_the_booking(app):
     day = next_working_monday()
-    app.open().sign_in("frontdesk").go("Calendar")
+    app.open("calendar").sign_in("frontdesk")
     calendar_frame(app)
     remounted(app, lambda: go_to_day(app, day))
     frame = calendar_frame(app)

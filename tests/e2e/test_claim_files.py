@@ -101,7 +101,7 @@ def scene(tmp_path_factory) -> Scene:
 
 def test_the_billing_clerk_sends_an_837p_and_posts_the_835_that_answers_it(tab, scene):
     with contextlib.closing(serve(scene.path)) as running:
-        app = tab(next(running), viewport={"width": 1400, "height": 1600}).open().sign_in("billing").go("Claims")
+        app = tab(next(running), viewport={"width": 1400, "height": 1600}).open("claims").sign_in("billing")
         page = app.page
 
         # Send: the four drafts go as one file, downloaded again exactly as sent.

@@ -50,7 +50,7 @@ def download(app, button: str):
 
 def test_the_doctor_reads_their_day_and_downloads_the_sheet_and_the_schedule(app):
     day = a_recent_working_day()
-    app.open().sign_in("doctor").go("Day sheet")
+    app.open("day_sheet").sign_in("doctor")
     choose_day(app, day)
     page = app.page
     heading = page.locator('[data-testid="stHeading"]', has_text="Amara Okafor")

@@ -43,7 +43,7 @@ def full_screenshot(app, name: str):
 
 def test_the_front_desk_sees_the_next_working_day_with_its_gaps(app):
     day = next_working_day()
-    app.open().sign_in("frontdesk").go("Today")
+    app.open("today").sign_in("frontdesk")
     pick_date(app, "Day", day)
     page = app.page
     expect(page.get_by_text(f"{day:%A %d %B %Y}").first).to_be_visible()
@@ -58,7 +58,7 @@ def test_the_front_desk_sees_the_next_working_day_with_its_gaps(app):
 
 
 def test_a_reminder_call_outcome_is_recorded_with_one_click(app):
-    app.open().sign_in("frontdesk").go("Reminder calls")
+    app.open("reminders").sign_in("frontdesk")
     page = app.page
     # The default day is the next working day: its patients are listed with their phone numbers.
     expect(page.get_by_text(f"{next_working_day():%A %d %B %Y}").first).to_be_visible()
@@ -82,7 +82,7 @@ def test_a_reminder_call_outcome_is_recorded_with_one_click(app):
 
 
 def test_a_patient_is_put_on_the_waitlist_and_offered_free_slots(app):
-    app.open().sign_in("frontdesk").go("Waitlist")
+    app.open("waitlist").sign_in("frontdesk")
     page = app.page
     page.get_by_text("Add a patient to the waitlist").click()
     app.wait_idle()

@@ -62,7 +62,7 @@ def open_the_log_tab(app: AppPage):
 
 
 def test_after_the_idle_limit_a_click_asks_to_sign_in_again_and_what_was_typed_comes_back(desk, clock_file):
-    desk.open().sign_in("frontdesk").go("Inbox")
+    desk.open("inbox").sign_in("frontdesk")
     page = open_the_log_tab(desk)
     page.get_by_label("Subject").fill("Refill of lisinopril")
     page.get_by_label("Subject").press("Tab")

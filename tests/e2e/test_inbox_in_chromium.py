@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_doctor_marks_an_item_done_with_a_note(app):
-    app.open().sign_in("doctor").go("Inbox")
+    app.open("inbox").sign_in("doctor")
     page = app.page
     expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
     cards = page.locator('[class*="st-key-inbox_item_"]')
@@ -35,7 +35,7 @@ def test_the_doctor_marks_an_item_done_with_a_note(app):
 
 
 def test_the_front_desk_logs_a_refill_request_for_the_clinicians(app):
-    app.open().sign_in("frontdesk").go("Inbox")
+    app.open("inbox").sign_in("frontdesk")
     page = app.page
     app.screenshot("inbox-front-desk")
     # Find a patient by the MRN shown on one of the front desk's own items.
@@ -70,7 +70,7 @@ def test_the_front_desk_logs_a_refill_request_for_the_clinicians(app):
 
 
 def test_billing_sees_the_payers_and_adds_one(app):
-    app.open().sign_in("billing").go("Payers")
+    app.open("admin_payers").sign_in("billing")
     page = app.page
     expect(page.get_by_role("heading", name="Payers")).to_be_visible()
     expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()

@@ -29,7 +29,7 @@ def box(page, label: str):
 
 
 def test_the_front_desk_registers_a_walk_in(app):
-    app.open().sign_in("frontdesk").go("New patient")
+    app.open("intake").sign_in("frontdesk")
     page = app.page
     # Streamlit scrolls inside its own container, so a full-page shot shows only the window: make it tall.
     page.set_viewport_size({"width": 1400, "height": 2400})

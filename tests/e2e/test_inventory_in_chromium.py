@@ -42,7 +42,7 @@ def private_db(tmp_path_factory) -> SeededDb:
 
 def test_the_front_desk_sees_the_low_stock_list_on_the_stock_page(private_app, private_db):
     expected = json.loads(private_db.path.with_name("stock.json").read_text())["low"]
-    app = private_app.open().sign_in("frontdesk").go("Stock")
+    app = private_app.open("inventory").sign_in("frontdesk")
     page = app.page
     page.set_viewport_size({"width": 1400, "height": 1400})
     app.wait_idle()
@@ -60,7 +60,7 @@ def test_the_front_desk_sees_the_low_stock_list_on_the_stock_page(private_app, p
 def test_the_morning_restock_list_prints_and_is_recorded_in_one_click(private_app, private_db):
     moves = json.loads(private_db.path.with_name("stock.json").read_text())["moves"]
     assert moves > 0, "the seeded rooms are below par after a day of visits"
-    app = private_app.open().sign_in("frontdesk").go("Stock")
+    app = private_app.open("inventory").sign_in("frontdesk")
     page = app.page
     page.set_viewport_size({"width": 1400, "height": 1400})
     page.get_by_role("tab", name="Restock", exact=True).click()

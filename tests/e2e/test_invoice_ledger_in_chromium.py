@@ -46,7 +46,7 @@ def private_db(tmp_path_factory) -> SeededDb:
 
 def test_the_clerk_filters_the_ledger_and_sees_the_database_totals(private_app, private_db):
     expected = json.loads(private_db.path.with_name("ledger.json").read_text())
-    app = private_app.open().sign_in("billing").go("Invoices")
+    app = private_app.open("invoices").sign_in("billing")
     page = app.page
     page.set_viewport_size({"width": 1500, "height": 1600})
     expect(page.get_by_role("heading", name="Invoices").first).to_be_visible()

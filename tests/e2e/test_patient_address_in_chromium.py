@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_files_address_opens_it_after_sign_in_and_survives_a_refresh(app, browser, server):
-    app.open().sign_in("frontdesk").go("Patients")
+    app.open("patients").sign_in("frontdesk")
     page = app.page
     page.get_by_label("Find a patient").fill("100003")
     page.get_by_label("Find a patient").press("Enter")

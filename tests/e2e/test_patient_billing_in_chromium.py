@@ -39,7 +39,7 @@ def private_db(tmp_path_factory) -> SeededDb:
 
 def test_the_front_desk_takes_a_payment_on_the_billing_tab_and_prints_the_statement(private_app, private_db):
     mrn = private_db.path.with_name("billing-mrn.txt").read_text()
-    app = private_app.open().sign_in("frontdesk").go("Patients")
+    app = private_app.open("patients").sign_in("frontdesk")
     page = app.page
     page.set_viewport_size({"width": 1400, "height": 1600})
     page.get_by_label("Find a patient").fill(mrn)

@@ -23,7 +23,7 @@ def small_pdf(text: str) -> bytes:
 
 
 def test_the_front_desk_files_a_pdf_and_downloads_the_same_bytes(app, tmp_path):
-    app.open().sign_in("frontdesk").go("Patients")
+    app.open("patients").sign_in("frontdesk")
     page = app.page
     page.set_viewport_size({"width": 1400, "height": 1600})
     page.get_by_label("Find a patient").fill("100001")
@@ -101,7 +101,7 @@ def open_by_mrn(app, mrn: str) -> None:
 
 
 def test_the_doctor_reads_the_notes_tab(app):
-    app.open().sign_in("doctor").go("Patients")
+    app.open("patients").sign_in("doctor")
     app.page.set_viewport_size({"width": 1400, "height": 1800})
     open_by_mrn(app, "100003")
     app.page.get_by_role("tab", name="Notes").click()
@@ -114,7 +114,7 @@ def test_the_doctor_reads_the_notes_tab(app):
 
 
 def test_the_manager_sees_the_merge_comparison(app):
-    app.open().sign_in("manager").go("Patients")
+    app.open("patients").sign_in("manager")
     app.page.set_viewport_size({"width": 1400, "height": 1800})
     open_by_mrn(app, "100002")
     page = app.page

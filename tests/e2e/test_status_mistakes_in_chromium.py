@@ -110,7 +110,7 @@ def close_dialog(app) -> None:
 
 def test_a_late_check_in_into_a_given_away_slot_is_refused_and_a_mistaken_no_show_is_undone(app, scene_db):
     scene = scene_db[1]
-    app.open().sign_in("frontdesk").go("Calendar")
+    app.open("calendar").sign_in("frontdesk")
     go_to_day(app, scene.day)
 
     # Lena arrives late, but her 16:25 went to Tom after her no-show: checking her in is refused.

@@ -32,7 +32,7 @@ def private_db(tmp_path_factory) -> SeededDb:
 
 
 def test_the_manager_sees_plotly_draw_the_stock_charts(private_app):
-    app = private_app.open().sign_in("manager").go("Stock charts")
+    app = private_app.open("stock_reports").sign_in("manager")
     page = app.page
     expect(page.locator("h1", has_text="Stock charts")).to_be_visible()
     chart = page.locator(".js-plotly-plot").first

@@ -61,7 +61,7 @@ def clocked_server(monday):
 
 @pytest.fixture
 def desk(tab, clocked_server):
-    return tab(clocked_server, viewport={"width": 1400, "height": 1000}).open().sign_in("frontdesk").go("Today")
+    return tab(clocked_server, viewport={"width": 1400, "height": 1000}).open("today").sign_in("frontdesk")
 
 
 def local_time(instant) -> str:

@@ -35,7 +35,7 @@ def set_time(page, label: str, text: str) -> None:
 def test_a_caller_for_mondays_and_wednesdays_after_three_is_only_offered_those_times(app):
     page = app.page
     page.set_viewport_size({"width": 1400, "height": 1700})
-    app.open().sign_in("frontdesk").go("Waitlist")
+    app.open("waitlist").sign_in("frontdesk")
     page.get_by_text("Add a patient to the waitlist").click()
     app.wait_idle()
     page.get_by_label("Patient", exact=True).fill("100003")
