@@ -191,15 +191,17 @@ def _back_up_before_upgrade(conn: Connection, folder: Path) -> None:
         log.warning("backed up %s before upgrading its schema from version %d", made.path, max(done))
 
 
-def migrate(conn: Connection) -> list[int]:
-    """Apply every migration not yet recorded, each in its own transaction. Returns what ran.
+def migrate(conn: Connection, *, only: set[int] | None = None) -> list[int]:
+    """Apply every migration not yet recorded (or, with ``only``, those of them whose versions it
+    holds: a backup gives its new file the schema of the database it copies, db.backups), each in
+    its own transaction. Returns what ran.
 
     Migrations are forward-only: a file, once released, is never edited; fix it with a new one.
     """
     done = applied_versions(conn)
     ran = []
     for version, name, path in migration_files():
-        if version in done:
+        if version in done or (only is not None and version not in only):
             continue
         sql = path.read_text(encoding="utf-8")
         cur = conn.cursor()

@@ -1,9 +1,12 @@
 """Backups of the running database, their manifests, checking and restoring them.
 
 A backup is a consistent snapshot taken by the process that holds the database (DuckDB lets one
-process open the file): ``ATTACH`` a new file and ``COPY FROM DATABASE`` into it, in one
-statement, so it sees one moment of the database, WAL included (a bare file copy would lose what
-is still in the WAL, or catch a half-written checkpoint). Beside each ``<name>.duckdb`` go:
+process open the file): a new file gets the same schema from the same migrations, is attached,
+and every table's rows are copied into it in one read transaction, so it sees one moment of the
+database, WAL included (a bare file copy would lose what is still in the WAL, or catch a
+half-written checkpoint). No SQL is built from names: DuckDB's ``COPY FROM DATABASE`` would need
+the live catalog's name, which comes from the file's name, spliced into the statement. Beside
+each ``<name>.duckdb`` go:
 
 - ``<name>.duckdb.manifest.json``: when, which app and schema version, DuckDB's version, and per
   table its row count and a checksum of its content (the sum of DuckDB's row hashes: independent
@@ -32,7 +35,7 @@ import duckdb
 
 from clinic.errors import ClinicError, ValidationError
 from clinic.timeutil import now_utc
-from db import Connection, app_folder, atomic, audit, identifier, read
+from db import Connection, app_folder, atomic, audit, identifier, migrate, read
 from db.actors import current
 
 APP_VERSION = "1.0"
@@ -130,25 +133,17 @@ def snapshot(conn: Connection, *, kind: str, folder: Path | None = None) -> Back
     at = now_utc().astimezone(timezone.utc)
     path = _new_path(folder, kind, at)
     partial = path.with_name(path.name + ".partial")
-    (catalog,) = read(conn, "SELECT current_database()")[0]
-    cur = conn.cursor()
     try:
-        cur.execute("ATTACH ? AS clinicdesk_snapshot", [str(partial)])
-        try:
-            cur.execute(f"COPY FROM DATABASE {identifier(catalog)} TO clinicdesk_snapshot")
-            cur.execute("CHECKPOINT clinicdesk_snapshot")
-        finally:
-            cur.execute("DETACH clinicdesk_snapshot")
+        _copy_into(conn, partial)
     except duckdb.Error as exc:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
         from db import is_disk_full
 
         if is_disk_full(exc):
             raise BackupError("The disk is full: no backup was made. Free space, then back up again.") from exc
         raise BackupError(f"The backup could not be made: {exc}") from exc
-    finally:
-        cur.close()
     try:
         copy = _open_read_only(partial)
         try:
@@ -170,6 +165,80 @@ def snapshot(conn: Connection, *, kind: str, folder: Path | None = None) -> Back
                 leftover.unlink()
         raise
     return describe(path)
+
+
+# The new file, attached to the live database under a fixed name while it is filled.
+_SNAPSHOT = "clinicdesk_snapshot"
+_TABLES = ("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+           " AND schema_name = 'main' ORDER BY table_name")
+_REFERENCES = ("SELECT DISTINCT table_name, referenced_table FROM duckdb_constraints()"
+               " WHERE database_name = current_database() AND schema_name = 'main'"
+               " AND constraint_type = 'FOREIGN KEY'")
+# The value each sequence gives next (the live database's, then the new file's). A reopened file
+# reports its sequences as starting at the next value, with the one before as the last given.
+_SEQUENCES = ("SELECT sequence_name, coalesce(last_value + increment_by, start_value) FROM duckdb_sequences()"
+              " WHERE database_name = current_database() AND schema_name = 'main'")
+_SNAPSHOT_SEQUENCES = ("SELECT sequence_name, coalesce(last_value + increment_by, start_value) FROM duckdb_sequences()"
+                       " WHERE database_name = 'clinicdesk_snapshot' AND schema_name = 'main'")
+# The rows some migrations write (default settings, the first stock room), emptied from the new
+# file before the live rows are copied in. tests/db/test_backups.py checks that no other table
+# has rows after migrating, so a migration that starts writing rows must be added here.
+_EMPTY_AFTER_MIGRATING = ("DELETE FROM settings", "DELETE FROM stock_locations")
+
+
+def _copy_into(conn: Connection, partial: Path) -> None:
+    """Fill the new file ``partial`` with the database behind ``conn``, as of one moment.
+
+    The new file gets the same schema from the same migrations (those the database has applied),
+    then every table's rows are copied in one read transaction on the live database, so what is
+    copied is one consistent state while the desk goes on working; each sequence is moved on as
+    far as the live one, so ids and record numbers go on where they left off after a restore."""
+    cur = conn.cursor()
+    try:
+        applied = {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+        empty = duckdb.connect(str(partial))
+        try:
+            migrate(empty, only=applied)
+            for statement in _EMPTY_AFTER_MIGRATING:
+                with contextlib.suppress(duckdb.CatalogException):  # a table not made yet by an older schema
+                    empty.execute(statement)
+            empty.execute("CHECKPOINT")
+        finally:
+            empty.close()
+        cur.execute("ATTACH ? AS clinicdesk_snapshot", [str(partial)])
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute("DELETE FROM clinicdesk_snapshot.main.schema_migrations")  # the live one's rows follow
+                tables = [row[0] for row in cur.execute(_TABLES).fetchall()]
+                for table in _referenced_first(tables, cur.execute(_REFERENCES).fetchall()):
+                    cur.table(table).insert_into(f"{_SNAPSHOT}.main.{table}")
+                starts = dict(cur.execute(_SNAPSHOT_SEQUENCES).fetchall())
+                for sequence, live_next in cur.execute(_SEQUENCES).fetchall():
+                    if sequence in starts and live_next > starts[sequence]:
+                        cur.execute("SELECT max(nextval(?)) FROM range(?)",
+                                    [f"{_SNAPSHOT}.main.{sequence}", live_next - starts[sequence]]).fetchall()
+                cur.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
+                raise
+            cur.execute("CHECKPOINT clinicdesk_snapshot")
+        finally:
+            cur.execute("DETACH clinicdesk_snapshot")
+    finally:
+        cur.close()
+
+
+def _referenced_first(tables: list[str], references: list[tuple[str, str]]) -> list[str]:
+    """``tables`` ordered so that a table comes after every table its foreign keys refer to."""
+    from graphlib import TopologicalSorter
+
+    graph = {table: set() for table in tables}
+    for table, referenced in references:
+        if table in graph and referenced in graph and referenced != table:
+            graph[table].add(referenced)
+    return list(TopologicalSorter(graph).static_order())
 
 
 def _schema_version(conn) -> int | None:

@@ -206,8 +206,6 @@ class _Flow:
                 if reason:
                     return f"{reason} via variable {node.id}" if "via variable" not in reason else reason
             return None
-        if isinstance(node, ast.Call) and (getattr(node.func, "attr", None) or getattr(node.func, "id", None)) == "identifier":
-            return None  # db.identifier: a name DuckDB cannot take as a parameter, checked and quoted
         if isinstance(node, (ast.JoinedStr, ast.BinOp, ast.IfExp)) or (
             isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
         ):

@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from PIL import Image
 
@@ -55,6 +56,27 @@ def test_a_backup_restores_into_a_new_file_with_every_row_document_and_a_verifyi
         assert db.read(copy, "SELECT content FROM documents WHERE filename = 'scan.png'") == [(scan.getvalue(),)]
         report = audit_chain.verify(copy)
         assert report.ok, report.problems
+        # The same schema, as migrated then, and ids and record numbers go on where they left off.
+        assert db.read(copy, "SELECT * FROM schema_migrations ORDER BY version") == db.read(
+            seeded, "SELECT * FROM schema_migrations ORDER BY version")
+        next_ids = "SELECT nextval('patients_id_seq'), nextval('patients_mrn_seq')"
+        assert db.read(copy, next_ids) == db.read(seeded, next_ids)
+        # The backup's own audit row was written after the copy was taken: its id is the copy's next.
+        (backup_row,) = db.read_one(seeded, "SELECT max(id) FROM audit_log WHERE action = 'backup.create'")
+        assert db.read(copy, "SELECT nextval('audit_log_id_seq')") == [(backup_row,)]
+
+
+def test_the_rows_migrations_write_are_the_ones_a_backup_empties_before_copying():
+    """A backup builds its new file with the migrations, empties what they wrote, then copies the
+    live rows in (db/backups.py): a migration that writes rows into another table must be named
+    in _EMPTY_AFTER_MIGRATING, or a backup would fail on the duplicate."""
+    conn = duckdb.connect()
+    db.migrate(conn)
+    tables = [r[0] for r in db.read(conn, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")]
+    written = {t for t in tables
+               if t != "schema_migrations" and db.read(conn, "SELECT count(*) FROM query_table(?)", [t])[0][0]}
+    emptied = {statement.removeprefix("DELETE FROM ") for statement in backups._EMPTY_AFTER_MIGRATING}
+    assert written == emptied
 
 
 def test_a_name_put_into_sql_is_a_plain_name_or_refused():
