@@ -15,8 +15,10 @@ run: $(VENV)/.installed $(DB)
 	CLINICDESK_DB=$(DB) $(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 # The whole suite, as CI runs it: two xdist workers, then the thread-race tests alone; prints
-# the totals and the time it took (tests/run_all.py).
-test: $(VENV)/.installed-dev browser
+# the totals and the time it took (tests/run_all.py). The Python packages and the browser are
+# installed side by side (one waits on the network while the other unpacks).
+test:
+	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed-dev browser
 	$(BIN)/python tests/run_all.py
 
 # While you work: everything but the AppTest page tests and the browser tests.
