@@ -56,6 +56,9 @@ def make_invoice(conn, *, patient_id: int | None = None, amount: str | Decimal =
     return invoice_id
 
 
+SAMPLE = 150  # invoices (and patients) whose app-side totals check_ledger compares, at most about
+
+
 def check_ledger(conn, *, as_of: date = SERVICE_DAY) -> dict[str, Decimal]:
     """Assert the issue's invariants over the whole database; returns the grand totals.
 
@@ -77,23 +80,35 @@ def check_ledger(conn, *, as_of: date = SERVICE_DAY) -> dict[str, Decimal]:
         " FROM invoices i ORDER BY i.id",
     )
     owed = zero
+    # The app's own per-invoice reading is compared on every invoice of a small ledger and on an
+    # even spread of a seeded one (a query each); the invariants above it hold for all of them.
+    sampled = {row[0] for row in invoices[::max(1, len(invoices) // SAMPLE)]}
     for invoice_id, status, lines_total, paid, adjusted, refunded in invoices:
         charges = zero if status in ("draft", "void") else lines_total
         balance = charges - paid - adjusted + refunded
         assert balance >= 0, f"invoice {invoice_id} has a negative balance {balance}"
-        totals = billing.invoice_totals(conn, invoice_id)
-        assert totals["balance"] == balance and totals["charges"] == charges
-        assert totals["payments"] == paid and totals["adjustments"] == adjusted and totals["refunds"] == refunded
-        assert all(isinstance(totals[k], Decimal) for k in ("charges", "payments", "adjustments", "refunds", "balance"))
+        if invoice_id in sampled:
+            totals = billing.invoice_totals(conn, invoice_id)
+            assert totals["balance"] == balance and totals["charges"] == charges
+            assert totals["payments"] == paid and totals["adjustments"] == adjusted and totals["refunds"] == refunded
+            assert all(isinstance(totals[k], Decimal) for k in ("charges", "payments", "adjustments", "refunds",
+                                                                "balance"))
         assert derive_status(status, charges, balance) == status, f"invoice {invoice_id}: {status} with {balance}"
         if status in ("draft", "void"):
             assert paid == adjusted == refunded == 0, f"money on a {status} invoice {invoice_id}"
         else:
             owed += balance
     credit_total = zero
-    for (patient_id,) in db.read(conn, "SELECT DISTINCT patient_id FROM payments"):
-        credit = billing.patient_credit(conn, patient_id)
+    credits = db.read(  # each paying patient's credit, as the app's view gives it
+        conn,
+        "SELECT patient_id, CAST(coalesce(sum(unapplied), 0) AS DECIMAL(18, 2)) FROM payment_balances"
+        " GROUP BY patient_id ORDER BY patient_id",
+    )
+    sampled = {row[0] for row in credits[::max(1, len(credits) // SAMPLE)]}
+    for patient_id, credit in credits:
         assert credit >= 0, f"patient {patient_id} has negative credit {credit}"
+        if patient_id in sampled:
+            assert billing.patient_credit(conn, patient_id) == credit, patient_id
         credit_total += credit
     aging = billing.ar_aging(conn, as_of=as_of)
     assert sum((aging[k] for k in AGING_KEYS), zero) == aging["total"] == owed

@@ -24,7 +24,7 @@ import db
 from clinic.billing import ADJUSTMENT_KINDS, PAYMENT_METHODS
 from clinic.errors import ClinicError
 from db import billing
-from tests.conftest import make_patient
+from tests.conftest import copy_database, make_patient
 from tests.db.billing_factories import SERVICE_DAY, check_ledger, make_invoice
 
 PATIENTS = 2
@@ -108,9 +108,9 @@ def run(conn, op: tuple, patients: list[int], payer: int, accepted: list[Decimal
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(min_value=0, max_value=30000), min_size=1, max_size=3),
        st.lists(operations, min_size=1, max_size=16))
-def test_the_ledger_invariant_holds_after_any_sequence_of_money_actions(opening, ops):
+def test_the_ledger_invariant_holds_after_any_sequence_of_money_actions(migrated_template, opening, ops):
     folder = Path(tempfile.mkdtemp(prefix="billing-invariant-"))
-    conn = db.connect(folder / "clinic.duckdb")
+    conn = db.connect(copy_database(migrated_template, folder / "clinic.duckdb"))  # a fresh, empty clinic
     try:
         patients = [make_patient(conn) for _ in range(PATIENTS)]
         (payer,) = db.read(conn, "INSERT INTO payers (name, kind) VALUES ('Medicare', 'medicare') RETURNING id")[0]
