@@ -348,6 +348,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         elif "pages" in parts:
             item.add_marker(pytest.mark.slow)
+        # Under ``--dist loadgroup`` (tests/run_all.py) a file's tests stay on one worker, with its
+        # module-scoped servers; the seeder's tests all go to one, which seeds their shared
+        # databases once (package-scoped fixtures would be built again on each worker).
+        item.add_marker(pytest.mark.xdist_group("demo" if "demo" in parts else str(item.fspath)))
+    # The longest files first (the browser's, then the page tests'), so that the two workers end
+    # together instead of one finishing a long browser file alone.
+    first = {"e2e": 0, "pages": 1}
+    items.sort(key=lambda item: next((rank for name, rank in first.items() if name in Path(str(item.fspath)).parts), 2))
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """Run the whole suite as ``make test`` and CI do, and print its totals and how long it took.
 
 Two parts: everything except the thread-race tests on two pytest-xdist workers (``--dist
-loadfile`` keeps a file's tests, and its module-scoped browser server, on one worker), then the
-``serial`` race tests alone, so a loaded CPU cannot skew their timing. Extra arguments go to both
-pytest runs (e.g. ``-x`` or ``-k calendar``).
+loadgroup``, with a group per file, keeps a file's tests, and its module-scoped browser server, on
+one worker; tests/conftest.py), then the ``serial`` race tests alone, so a loaded CPU cannot skew
+their timing. Extra arguments go to both pytest runs (e.g. ``-x`` or ``-k calendar``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main(extra: list[str]) -> int:
     started = time.monotonic()
     out = Path(tempfile.mkdtemp(prefix="clinicdesk-tests-"))
     runs = [
-        ("parallel", ["-n", WORKERS, "--dist", "loadfile", "-m", "not serial"]),
+        ("parallel", ["-n", WORKERS, "--dist", "loadgroup", "-m", "not serial"]),
         ("serial", ["-p", "no:xdist", "-m", "serial"]),
     ]
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
