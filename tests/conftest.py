@@ -352,10 +352,28 @@ def pytest_collection_modifyitems(config, items):
         # module-scoped servers; the seeder's tests all go to one, which seeds their shared
         # databases once (package-scoped fixtures would be built again on each worker).
         item.add_marker(pytest.mark.xdist_group("demo" if "demo" in parts else str(item.fspath)))
-    # The longest files first (the browser's, then the page tests'), so that the two workers end
-    # together instead of one finishing a long browser file alone.
-    first = {"e2e": 0, "pages": 1}
-    items.sort(key=lambda item: next((rank for name, rank in first.items() if name in Path(str(item.fspath)).parts), 2))
+    # Browser files spread evenly through the run: while one worker's browser test waits on the
+    # page, the other worker's test has the processor (two browser tests at once mostly wait on
+    # each other's browsers and servers), and no worker is left finishing a long browser file alone.
+    items[:] = _browser_files_spread(items)
+
+
+def _browser_files_spread(items: list) -> list:
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(str(item.fspath), []).append(item)
+    browser = [tests for path, tests in files.items() if "e2e" in Path(path).parts]
+    other = [tests for path, tests in files.items() if "e2e" not in Path(path).parts]
+    spread, b, o = [], 0, 0
+    while b < len(browser) or o < len(other):
+        # Take from whichever list is behind, in proportion to its length.
+        if o >= len(other) or (b < len(browser) and b / len(browser) <= o / len(other)):
+            spread += browser[b]
+            b += 1
+        else:
+            spread += other[o]
+            o += 1
+    return spread
 
 
 @pytest.fixture
