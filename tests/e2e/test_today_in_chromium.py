@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 import db
 from clinic import timeutil
-from tests.conftest import ROOT, SEED_TODAY, TZ
+from tests.conftest import ROOT, SEED_TODAY, TZ, copy_database
 from tests.e2e.conftest import serve
 
 pytestmark = pytest.mark.e2e
@@ -38,15 +38,13 @@ LAUNCH = (
 
 
 @pytest.fixture(scope="module")
-def monday(tmp_path_factory):
-    """A test-scale clinic seeded for SEED_TODAY (every visit of the day still open), and facts
-    about it read before the server takes the file."""
+def monday(tmp_path_factory, seeded_template):
+    """A test-scale clinic seeded for SEED_TODAY (every visit of the day still open: a copy of the
+    session's seeded template), and facts about it read before the server takes the file."""
     from db import appointments
-    from demo import seed
 
-    path = tmp_path_factory.mktemp("e2e-today") / "clinic.duckdb"
+    path = copy_database(seeded_template, tmp_path_factory.mktemp("e2e-today") / "clinic.duckdb")
     conn = db.connect(path)
-    seed.seed(conn, scale="test", seed=7, timezone=TZ, today=SEED_TODAY)
     rows = appointments.list_rows(conn, *timeutil.day_bounds(SEED_TODAY, TZ))
     conn.execute("CHECKPOINT")
     conn.close()
