@@ -74,30 +74,20 @@ def connect(path: str | Path, *, allow_dirs: tuple[str | Path, ...] | list[str |
         raise
     in_memory = str(path).startswith(":memory:")  # no folder of its own: only allow_dirs
     own = [] if in_memory else [path.parent / name for name in APP_FOLDERS]
-    if not in_memory and _prepared(conn):
-        # Another connection of this process opened the file and prepared the instance they
-        # share (migrated and locked down): it has held the file since, so nothing can have
-        # changed behind it. The folders asked for must be among those it allowed, and rows an
-        # earlier seal=False connection left unsealed are sealed now.
-        try:
-            lock_down(conn, own + [Path(d) for d in allow_dirs])
-            if seal and read_one(conn, _UNSEALED)[0]:
-                from db import audit_chain  # it imports this module
-
-                audit_chain.catch_up(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-    # GLOBAL so that every cursor() made from this connection inherits it. (Passing TimeZone in
-    # connect(config=...) fails: the ICU extension is not loaded yet at that point.)
-    conn.execute("SET GLOBAL TimeZone = 'UTC'")
-    if not in_memory:
-        _back_up_before_upgrade(conn, path.parent / "backups")
-    migrate(conn)
+    # A file another connection of this process opened and prepared (migrated, sealed, locked
+    # down) has been held since: nothing can have changed behind it, so only the folders asked for
+    # are checked and rows an earlier seal=False connection left unsealed are sealed.
+    prepared = not in_memory and _prepared(conn)
+    if not prepared:
+        # GLOBAL so that every cursor() made from this connection inherits it. (Passing TimeZone in
+        # connect(config=...) fails: the ICU extension is not loaded yet at that point.)
+        conn.execute("SET GLOBAL TimeZone = 'UTC'")
+        if not in_memory:
+            _back_up_before_upgrade(conn, path.parent / "backups")
+        migrate(conn)
     try:
         lock_down(conn, own + [Path(d) for d in allow_dirs])
-        if seal and not in_memory:
+        if seal and not in_memory and (not prepared or read_one(conn, _UNSEALED)[0]):
             from db import audit_chain  # it imports this module
 
             audit_chain.catch_up(conn)

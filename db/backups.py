@@ -35,7 +35,7 @@ import duckdb
 
 from clinic.errors import ClinicError, ValidationError
 from clinic.timeutil import now_utc
-from db import Connection, app_folder, atomic, audit, identifier, migrate, read
+from db import Connection, app_folder, atomic, audit, identifier, migrate
 from db.actors import current
 
 APP_VERSION = "1.0"
@@ -169,17 +169,13 @@ def snapshot(conn: Connection, *, kind: str, folder: Path | None = None) -> Back
 
 # The new file, attached to the live database under a fixed name while it is filled.
 _SNAPSHOT = "clinicdesk_snapshot"
-_TABLES = ("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-           " AND schema_name = 'main' ORDER BY table_name")
 _REFERENCES = ("SELECT DISTINCT table_name, referenced_table FROM duckdb_constraints()"
                " WHERE database_name = current_database() AND schema_name = 'main'"
                " AND constraint_type = 'FOREIGN KEY'")
-# The value each sequence gives next (the live database's, then the new file's). A reopened file
-# reports its sequences as starting at the next value, with the one before as the last given.
-_SEQUENCES = ("SELECT sequence_name, coalesce(last_value + increment_by, start_value) FROM duckdb_sequences()"
-              " WHERE database_name = current_database() AND schema_name = 'main'")
-_SNAPSHOT_SEQUENCES = ("SELECT sequence_name, coalesce(last_value + increment_by, start_value) FROM duckdb_sequences()"
-                       " WHERE database_name = 'clinicdesk_snapshot' AND schema_name = 'main'")
+# The value each sequence of a catalog gives next. A reopened file reports its sequences as
+# starting at the next value, with the one before as the last given.
+_NEXT_VALUES = ("SELECT sequence_name, coalesce(last_value + increment_by, start_value) FROM duckdb_sequences()"
+                " WHERE database_name = ? AND schema_name = 'main'")
 # The rows some migrations write (default settings, the first stock room), emptied from the new
 # file before the live rows are copied in. tests/db/test_backups.py checks that no other table
 # has rows after migrating, so a migration that starts writing rows must be added here.
@@ -210,11 +206,11 @@ def _copy_into(conn: Connection, partial: Path) -> None:
             cur.execute("BEGIN TRANSACTION")
             try:
                 cur.execute("DELETE FROM clinicdesk_snapshot.main.schema_migrations")  # the live one's rows follow
-                tables = [row[0] for row in cur.execute(_TABLES).fetchall()]
-                for table in _referenced_first(tables, cur.execute(_REFERENCES).fetchall()):
+                live = _catalog_of(cur)
+                for table in _referenced_first(_tables(cur, live), cur.execute(_REFERENCES).fetchall()):
                     cur.table(table).insert_into(f"{_SNAPSHOT}.main.{table}")
-                starts = dict(cur.execute(_SNAPSHOT_SEQUENCES).fetchall())
-                for sequence, live_next in cur.execute(_SEQUENCES).fetchall():
+                starts = dict(cur.execute(_NEXT_VALUES, [_SNAPSHOT]).fetchall())
+                for sequence, live_next in cur.execute(_NEXT_VALUES, [live]).fetchall():
                     if sequence in starts and live_next > starts[sequence]:
                         cur.execute("SELECT max(nextval(?)) FROM range(?)",
                                     [f"{_SNAPSHOT}.main.{sequence}", live_next - starts[sequence]]).fetchall()
