@@ -241,13 +241,13 @@ def login_page() -> None:
                     + (": what you had typed is kept." if kept else "."), icon=":material/timer_off:")
         sso.sign_in_buttons()
         with st.form("sign_in"):
-            # The name of the session that went idle goes in the field in the run that draws it:
-            # Streamlit resets a widget's value set in an earlier run when its page comes back.
-            # Dropped once drawn, so a name typed over it stays through a failed try.
-            if st.session_state.get(_PREFILL):
+            # The name of the session that went idle goes in the field in every run that draws it
+            # empty: Streamlit resets a widget's value when the page it was drawn on changes (the
+            # run after a timeout can be followed by one that switches to the sign-in page). A
+            # name typed over it is not empty, so it stays through a failed try.
+            if st.session_state.get(_PREFILL) and not st.session_state.get("login_username"):
                 st.session_state["login_username"] = st.session_state[_PREFILL]
             username = st.text_input("Username", key="login_username", autocomplete="username")
-            st.session_state.pop(_PREFILL, None)
             password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
             submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
         if submitted:
