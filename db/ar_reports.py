@@ -146,7 +146,7 @@ WITH events AS (
     SELECT i.finalized_at AS happened_at, 1 AS ord, 'charge' AS kind, i.id AS invoice_id,
            NULL AS sub, 'Visit of ' || strftime(i.service_date, '%m/%d/%Y') AS note,
            b.charges AS amount, CAST(0 AS DECIMAL(18, 2)) AS credit_change, i.id AS ref
-    FROM invoices i JOIN invoice_balances b ON b.invoice_id = i.id
+    FROM invoices i JOIN patients_invoice_balances([$p]) b ON b.invoice_id = i.id
     WHERE i.patient_id = $p AND list_contains($charged, i.status) AND i.finalized_at IS NOT NULL
     UNION ALL
     SELECT p.received_at, 2,
@@ -233,9 +233,9 @@ def owed_invoices(conn: Connection, patient_id: int) -> list[OwedInvoice]:
     return [OwedInvoice(*row) for row in read(
         conn,
         "SELECT a.invoice_id, a.service_date, b.status, b.charges, a.balance, a.responsibility, y.name"
-        " FROM invoice_ar a JOIN invoice_balances b ON b.invoice_id = a.invoice_id"
-        " LEFT JOIN payers y ON y.id = a.payer_id WHERE a.patient_id = ? ORDER BY a.service_date, a.invoice_id",
-        [patient_id])]
+        " FROM patients_invoice_ar($p) a JOIN patients_invoice_balances($p) b ON b.invoice_id = a.invoice_id"
+        " LEFT JOIN payers y ON y.id = a.payer_id ORDER BY a.service_date, a.invoice_id",
+        {"p": [patient_id]})]
 
 
 def patient_ledger(conn: Connection, patient_id: int) -> PatientLedger:
@@ -257,22 +257,11 @@ def balances_for(conn: Connection, patient_ids: list[int]) -> dict[int, Decimal]
     return dict(read(conn, _BALANCES_FOR_SQL, {"ids": sorted(set(patient_ids)), "owing": sorted(billing.OWING)}))
 
 
-# The balance rule of view invoice_balances (007), for the owing invoices of a few patients only:
-# the view aggregates every invoice's lines and money before any filter on the patient applies
-# (about 230 ms on the large clinic, once per Today rerun); this reads just their invoices (20 ms).
-# tests/db/test_ar_reports.py checks both give the same amounts.
-_BALANCES_FOR_SQL = """
-WITH inv AS (SELECT id, patient_id FROM invoices WHERE list_contains($ids, patient_id) AND list_contains($owing, status)),
-l AS (SELECT invoice_id, sum(quantity * unit_price) AS t FROM invoice_lines WHERE invoice_id IN (SELECT id FROM inv)
-      GROUP BY 1),
-a AS (SELECT invoice_id, sum(amount) AS t FROM payment_applications WHERE invoice_id IN (SELECT id FROM inv) GROUP BY 1),
-j AS (SELECT invoice_id, sum(amount) AS t FROM adjustments WHERE invoice_id IN (SELECT id FROM inv) GROUP BY 1),
-r AS (SELECT invoice_id, sum(amount) AS t FROM refunds WHERE invoice_id IN (SELECT id FROM inv) GROUP BY 1),
-b AS (SELECT inv.patient_id, coalesce(l.t, 0) - coalesce(a.t, 0) - coalesce(j.t, 0) + coalesce(r.t, 0) AS balance
-      FROM inv LEFT JOIN l ON l.invoice_id = inv.id LEFT JOIN a ON a.invoice_id = inv.id
-      LEFT JOIN j ON j.invoice_id = inv.id LEFT JOIN r ON r.invoice_id = inv.id)
-SELECT patient_id, CAST(sum(balance) AS DECIMAL(18, 2)) FROM b WHERE balance > 0 GROUP BY patient_id
-"""
+# The view invoice_balances over a day's few patients only (macro patients_invoice_balances, 018):
+# the view totals every invoice before the filter on the patient applies (about 230 ms on the large
+# clinic, once per Today rerun); the macro reads just their invoices.
+_BALANCES_FOR_SQL = ("SELECT patient_id, CAST(sum(balance) AS DECIMAL(18, 2)) FROM patients_invoice_balances($ids)"
+                     " WHERE list_contains($owing, status) AND balance > 0 GROUP BY patient_id")
 
 
 # --- overdue instalments for the front desk to call ----------------------------------------------

@@ -49,8 +49,8 @@ _PATIENT_SQL = "SELECT " + _PATIENT + " FROM patients p WHERE p.id = ?"
 _ROWS_SQL = (
     "SELECT a.invoice_id, a.service_date, b.charges, CAST(b.payments - b.refunds AS DECIMAL(18, 2)), b.adjustments,"
     " a.balance, CASE WHEN a.responsibility = 'insurance' THEN coalesce(py.name, 'your insurer') END"
-    " FROM invoice_ar a JOIN invoice_balances b ON b.invoice_id = a.invoice_id"
-    " LEFT JOIN payers py ON py.id = a.payer_id WHERE a.patient_id = ? ORDER BY a.service_date, a.invoice_id"
+    " FROM patients_invoice_ar($p) a JOIN patients_invoice_balances($p) b ON b.invoice_id = a.invoice_id"
+    " LEFT JOIN payers py ON py.id = a.payer_id ORDER BY a.service_date, a.invoice_id"
 )
 
 
@@ -100,7 +100,7 @@ def statement_document(conn: Connection, patient_id: int, *, as_of: date | None 
         head = cur.execute(_PATIENT_SQL, [patient_id]).fetchone()
         if head is None:
             raise NotFound("That patient does not exist.")
-        rows = cur.execute(_ROWS_SQL, [patient_id]).fetchall()
+        rows = cur.execute(_ROWS_SQL, {"p": [patient_id]}).fetchall()
         credit = credit_in(cur, patient_id)
     plans = []
     for plan in active_plans_for(conn, patient_id):

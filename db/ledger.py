@@ -147,9 +147,9 @@ def patient_balance(conn: Connection, patient_id: int) -> Decimal:
     credit is shown beside it, not netted: applying it is a clerk's action)."""
     row = read_one(
         conn,
-        "SELECT CAST(coalesce(sum(balance), 0) AS DECIMAL(18, 2)) FROM invoice_balances"
-        " WHERE patient_id = ? AND list_contains(?, status)",
-        [patient_id, sorted(billing.OWING)],
+        "SELECT CAST(coalesce(sum(balance), 0) AS DECIMAL(18, 2)) FROM patients_invoice_balances(?)"
+        " WHERE list_contains(?, status)",
+        [[patient_id], sorted(billing.OWING)],
     )
     return row[0]
 

@@ -46,8 +46,8 @@ class Plan:
 
 
 # The patient's owed invoices that are on no active plan, with what each owes now.
-_OWING_SQL = ("SELECT b.invoice_id, b.balance FROM invoice_balances b"
-              " WHERE b.patient_id = ? AND list_contains(?, b.status) AND b.balance > 0"
+_OWING_SQL = ("SELECT b.invoice_id, b.balance FROM patients_invoice_balances(?) b"
+              " WHERE list_contains(?, b.status) AND b.balance > 0"
               " AND NOT EXISTS (SELECT 1 FROM payment_plan_invoices pi JOIN payment_plans p ON p.id = pi.plan_id"
               " WHERE pi.invoice_id = b.invoice_id AND p.status = 'active') ORDER BY b.invoice_id")
 
@@ -58,14 +58,14 @@ def create_plan(conn: Connection, *, patient_id: int, instalments: object, frequ
     on a plan of ``instalments`` payments; returns the plan's id. The instalments add up exactly to
     what those invoices owe now."""
     wanted = sorted(set(invoice_ids)) if invoice_ids is not None else [
-        i for i, _ in read(conn, _OWING_SQL, [patient_id, sorted(billing.OWING)])]
+        i for i, _ in read(conn, _OWING_SQL, [[patient_id], sorted(billing.OWING)])]
     if not wanted:
         raise ClinicError("The patient owes nothing that could go on a plan.", field="invoices")
 
     def write(cur: Connection) -> int:
         monies = [lock_invoice(cur, invoice_id) for invoice_id in wanted]
         actor = acting(cur, user, ACTION)
-        free = dict(cur.execute(_OWING_SQL, [patient_id, sorted(billing.OWING)]).fetchall())
+        free = dict(cur.execute(_OWING_SQL, [[patient_id], sorted(billing.OWING)]).fetchall())
         for money in monies:
             if money.patient_id != patient_id or money.id not in free:
                 raise ClinicError(f"Invoice {money.id} is not owed by this patient, or is already on a plan.",
