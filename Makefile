@@ -55,8 +55,9 @@ browser:
 seed-large: $(VENV)/.installed
 	$(BIN)/python manage.py seed --scale large --db data/large.duckdb
 
-bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench
+# The benchmark at the large scale (issue 15): a table on the terminal and bench/results.json.
+bench: $(VENV)/.installed-dev browser
+	$(BIN)/python manage.py bench --scale large --out bench/results.json
 
 clean-venv:
 	rm -rf $(VENV)

@@ -417,10 +417,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify-backup", help="check a backup against its manifest without restoring it")
     p.add_argument("backup", type=Path)
     p.set_defaults(func=cmd_verify_backup)
+
+    # Its options are bench's own (python manage.py bench --help): main() hands them over whole.
+    sub.add_parser("bench", help="measure pages, operations and analytics at a clinic's scale (bench/)",
+                   add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from bench.__main__ import main as bench
+
+        return bench(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -1,24 +1,23 @@
-"""The stock office's waits on the large clinic (about two million stock movements): the low-stock
-list (the inventory page and the Home tiles read it) and the usage chart's weekly query, over the
-Stock charts page's default period (the last 90 days) and over a year; the morning restock list;
-and recording the use of one unit (FEFO, with its balance row).
-
-Called by ``python -m bench`` (bench/__main__.py), which passes its ``measure`` (median of repeated
-runs after a warm-up) and the baseline to report each figure against.
+"""The stock office's reads on the benchmark clinic (about two million stock movements at the
+large scale): the low-stock list (the inventory page and the Home tiles read it), the usage
+chart's weekly query over the Stock charts page's default period (the last 90 days) and over a
+year, and the morning restock list. Using a unit is a desk operation (bench/desk.py). Each is
+beside a trivial query's round trip on the same connection.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import db
+from bench.core import Context, Row, measure_row
 
 
-def cases(conn: db.Connection, repeat: int, baseline: float, today: date, tz: str,
-          measure: Callable[[Callable[[], object], int], float]) -> dict[str, dict[str, float]]:
-    from db import inventory, inventory_reports, restock, stock_alerts
+def cases(ctx: Context) -> list[Row]:
+    from db import inventory_reports, restock, stock_alerts
 
+    conn, today, tz = ctx.conn, ctx.today, ctx.tz
     quarter = {"start": today - timedelta(days=89), "end": today}
     year = {"start": today - timedelta(days=364), "end": today}
     timed: dict[str, Callable[[], object]] = {
@@ -27,16 +26,8 @@ def cases(conn: db.Connection, repeat: int, baseline: float, today: date, tz: st
             conn, **quarter, group="category", tz=tz),
         "weekly usage by category, a year": lambda: inventory_reports.weekly_usage(
             conn, **year, group="category", tz=tz),
+        "morning restock list": lambda: restock.restock_list(conn, today=today),
     }
-    # A use of one unit (first to expire first, one transaction with its balance row): the item
-    # with the most on hand, so the repeated runs never run it out.
-    (busiest,) = db.read_one(conn, "SELECT item_id FROM stock_balances GROUP BY item_id ORDER BY sum(quantity) DESC"
-                                   " LIMIT 1")
-    timed["morning restock list"] = lambda: restock.restock_list(conn, today=today)
-    timed["use one unit (FEFO)"] = lambda: inventory.use(conn, item_id=busiest, quantity=1, user="bench",
-                                                         today=today)
-    results = {}
-    for name, fn in timed.items():
-        median = measure(fn, repeat)
-        results[name] = {"median_ms": median * 1000, "ratio": median / baseline}
-    return results
+    base = measure_row("inventory", "SELECT 1 round trip", lambda: db.read(conn, "SELECT 1"), ctx.repeat)
+    return [measure_row("inventory", name, fn, ctx.repeat, baseline=base.name, baseline_ms=base.median_ms)
+            for name, fn in timed.items()]

@@ -1,80 +1,67 @@
-"""Warm rerun times of the desk's busiest screens, through Streamlit's AppTest on the large clinic.
+"""Every page's whole script through Streamlit's AppTest, signed in as the role that uses it: the
+first run (a new session, Streamlit's data caches emptied) and warm reruns, each beside its floor.
 
 A "warm rerun" is what the user waits for after a click: the whole script (app.py's frame and the
-page) run again with the connection and caches already open. Each screen is opened once, then
-rerun ``repeat`` times; the median and the 95th percentile are reported with their ratio to the
-rerun of an empty page measured in the same process (AppTest's own overhead and a slow machine
-shift both alike).
+page) run again with the connection and caches already open. The **floor** of a page is what it
+could not go below: the SQL its warm rerun sent, run straight on DuckDB (recorded during one rerun,
+replayed on the same connection), plus an empty page's rerun (Streamlit's and AppTest's own fixed
+cost), measured in the same process. A page's ratio to its floor is the share of its time spent on
+neither the database nor Streamlit's fixed cost: Python building widgets, data frames, charts.
 
-AppTest is Streamlit's test harness: the benchmark drives the app the way tests/pages do, so this
-module is the one place outside the UI layers that imports ``streamlit`` (its testing package only).
+The replay runs only the reads: the few writes a page makes on being shown (the audit row of a
+patient file opened) are counted (``extra.writes``) but not replayed, so the database is unchanged.
+
+AppTest is Streamlit's test harness: this module is the one place outside the UI layers that
+imports ``streamlit`` (its testing package and its data cache, to empty it for first runs).
 """
 
 from __future__ import annotations
 
 import os
-import statistics
+import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.core import Context, Row, timed_row
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 EMPTY_PAGE = 'import streamlit as st\nst.title("Empty")\n'
+# Which demo user opens which page: the first of these whose role may open it (clinic.access).
+USERS = ("frontdesk", "billing", "manager", "admin")
+_READ = re.compile(r"^\s*(SELECT|WITH|FROM|PRAGMA|DESCRIBE|SHOW|SUMMARIZE|EXPLAIN|\()", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class Timing:
-    median_ms: float
-    p95_ms: float
-    # CPU time of this process per rerun (every thread): what a shared, busy machine changes
-    # least, since other programs' load does not count in it.
-    cpu_median_ms: float = 0.0
+class PageCase:
+    """One page to time: its key (clinic.access.PAGES, its file is pages/<key>.py), the name the
+    report gives it, and session state set before it is opened (a patient's file, say)."""
 
-    def ratio(self, baseline: Timing) -> float:
-        return self.median_ms / baseline.median_ms
+    key: str
+    name: str
+    state: tuple[tuple[str, object], ...] = ()
 
 
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
+class _Recorder:
+    """Stands in for the process's connection while a rerun is recorded: every ``execute`` on it
+    or on a cursor from it is noted (SQL and parameters) and passed on; everything else is the
+    real connection's."""
 
+    def __init__(self, real, log: list | None):
+        self._real, self.log = real, log
 
-def time_reruns(at, repeat: int) -> Timing:
-    """``at`` has run once (cold); rerun it ``repeat`` times more, untouched."""
-    at.run()  # warm-up
-    samples, cpu = [], []
-    for _ in range(repeat):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        at.run()
-        samples.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-        if at.exception:
-            raise RuntimeError(f"the page raised: {at.exception}")
-    return Timing(statistics.median(samples), _percentile(samples, 0.95), statistics.median(cpu))
+    def cursor(self):
+        return _Recorder(self._real.cursor(), self.log)
 
+    def execute(self, sql, params=None):
+        if self.log is not None:
+            self.log.append((sql, params))
+        self._real.execute(sql, params or [])
+        return self
 
-def time_clicks(at, key_prefix: str, repeat: int) -> Timing | None:
-    """Click ``repeat`` different buttons whose key starts with ``key_prefix`` (each a real
-    change, e.g. a check-in), timing each click's rerun; a full rerun, untimed, between clicks
-    brings the whole page back. None when the page offers no such button."""
-    samples, cpu = [], []
-    for _ in range(repeat):
-        keys = [b.key for b in at.button if b.key and b.key.startswith(key_prefix) and not b.disabled]
-        if not keys:
-            break
-        started, cpu_started = time.perf_counter(), time.process_time()
-        at.button(key=keys[0]).click().run()
-        samples.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-        if at.exception:
-            raise RuntimeError(f"the click raised: {at.exception}")
-        at.run()
-    if not samples:
-        return None
-    return Timing(statistics.median(samples), _percentile(samples, 0.95), statistics.median(cpu))
+    def __getattr__(self, name):
+        return getattr(self._real, name)
 
 
 def _keep_navigation_v2() -> None:
@@ -92,46 +79,143 @@ def _keep_navigation_v2() -> None:
     app_test_module.PagesManager = NavigationPagesManager
 
 
-def page_reruns(db_path: Path, user_id: int, repeat: int, pages: dict[str, str],
-                clicks: dict[str, tuple[str, str]] | None = None) -> tuple[Timing, dict[str, Timing]]:
-    """(the empty page's timing, each page's timing): ``pages`` maps a name to a page file;
-    ``clicks`` maps a name to (page file, button key prefix) for timing clicks (:func:`time_clicks`).
+def _run(at, what: str) -> float:
+    """Run ``at`` once; its milliseconds. A page that raised or showed an exception stops the run."""
+    started = time.perf_counter()
+    at.run()
+    elapsed = (time.perf_counter() - started) * 1000
+    if at.exception:
+        raise RuntimeError(f"{what} raised: {at.exception[0].message if at.exception else ''}")
+    return elapsed
 
-    The app reads the database at ``db_path`` (the process must not hold another connection
-    to it with a different configuration) and is signed in as ``user_id``.
-    """
+
+def default_cases(ctx: Context) -> list[PageCase]:
+    """Every page, plus a patient's file open (the Patients page's real work): the patient with the
+    most appointments, so the file is as long as the clinic has."""
+    import db
+    from components.nav import SECTIONS
+
+    cases = [PageCase(key, title) for pages in SECTIONS.values() for key, _, title, _ in pages]
+
+    row = db.read_one(ctx.conn, "SELECT patient_id FROM appointments GROUP BY patient_id ORDER BY count(*) DESC,"
+                                " patient_id LIMIT 1")
+    if row:
+        cases.append(PageCase("patients", "Patients, a long file open", (("_nav_patient_id", int(row[0])),)))
+    return cases
+
+
+def cases(ctx: Context, pages: list[PageCase] | None = None, *, first_runs: int = 2,
+          clicks: dict[str, tuple[str, str]] | None = None) -> list[Row]:
+    """A row per page's warm rerun (baseline: its floor) and per page's first run (baseline: the
+    empty page's first run), and the empty page's own row. ``clicks`` maps a name to (page key,
+    button key prefix): a click that changes something, each on a different button (e.g. check in)."""
+    import streamlit as st
     from streamlit import logger
     from streamlit.testing.v1 import AppTest
 
+    import db
+    from clinic import access
+    from components import db_session
+    from db import users
+
     logger.set_log_level("error")
     _keep_navigation_v2()
-    os.environ["CLINICDESK_DB"] = str(db_path)  # read when the app first opens its connection
+    os.environ["CLINICDESK_DB"] = str(ctx.path)  # read when the app first opens its connection
+    pages = pages if pages is not None else default_cases(ctx)
+    accounts = {name: users.find_by_username(ctx.conn, name) for name in USERS}
 
-    empty = AppTest.from_string(EMPTY_PAGE, default_timeout=120)
-    empty.run()
-    baseline = time_reruns(empty, repeat)
+    empty = AppTest.from_string(EMPTY_PAGE, default_timeout=300)
+    empty_first = [_run(empty, "the empty page")]
+    for _ in range(first_runs - 1):
+        fresh = AppTest.from_string(EMPTY_PAGE, default_timeout=300)
+        empty_first.append(_run(fresh, "the empty page"))
+    _run(empty, "the empty page")
+    empty_warm = [_run(empty, "the empty page") for _ in range(ctx.repeat)]
+    empty_row = timed_row("pages", "empty page: warm rerun", empty_warm)
+    rows = [timed_row("pages", "empty page: first run", empty_first), empty_row]
 
-    results = {}
-    for name, page in pages.items():
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.session_state["user_id"] = user_id
+    # Every run below goes through the recorder; it notes only while a list is given to it.
+    real_open = db_session._open
+    recorder = _Recorder(None, None)
+
+    def recording_open(path: str):
+        recorder._real = real_open(path)
+        return recorder
+
+    db_session._open = recording_open
+    try:
+        for case in pages:
+            username = next(u for u in USERS if access.can_open(accounts[u].role, case.key))
+            user = accounts[username]
+            label = f"{case.name} ({username})"
+
+            def opened():
+                at = AppTest.from_file(APP, default_timeout=300)
+                at.session_state["user_id"] = user.id
+                for key, value in case.state:
+                    at.session_state[key] = value
+                return at
+
+            first = []
+            for _ in range(first_runs):
+                st.cache_data.clear()  # a first run: nothing of this page's data cached yet
+                at = opened()
+                at.switch_page(f"pages/{case.key}.py")
+                first.append(_run(at, label))
+            rows.append(timed_row("pages", f"{label}: first run", first, baseline="empty page: first run",
+                                  baseline_ms=rows[0].median_ms, target_ms=2000))
+            _run(at, label)  # warm-up
+            warm = [_run(at, label) for _ in range(ctx.repeat)]
+            recorder.log = []
+            _run(at, label)
+            statements, recorder.log = recorder.log, None
+            replay = _replay(recorder._real, statements, ctx.repeat)
+            writes = sum(1 for sql, _ in statements if not _READ.match(sql))
+            rows.append(timed_row(
+                "pages", f"{label}: warm rerun", warm, baseline="floor: its SQL on DuckDB + empty page",
+                baseline_ms=replay + empty_row.median_ms, target_ms=300,
+                extra={"queries": len(statements) - writes, "writes": writes, "sql_ms": round(replay, 2)}))
+            for click_name, (click_page, prefix) in (clicks or {}).items():
+                if click_page == case.key:
+                    timing = _clicks(at, prefix, ctx.repeat)
+                    if timing:
+                        rows.append(timed_row("pages", click_name, timing, baseline="empty page: warm rerun",
+                                              baseline_ms=empty_row.median_ms, target_ms=300))
+    finally:
+        db_session._open = real_open
+    return rows
+
+
+def _replay(conn, statements: list, repeat: int) -> float:
+    """Median milliseconds of running a rerun's reads again, each on a fresh cursor and fetched."""
+    import statistics
+
+    reads = [(sql, params) for sql, params in statements if _READ.match(sql)]
+    if not reads:
+        return 0.0
+    samples = []
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        for sql, params in reads:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql, params or []).fetchall()
+            finally:
+                cur.close()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples[1:])
+
+
+def _clicks(at, key_prefix: str, repeat: int) -> list[float]:
+    """Click ``repeat`` different buttons whose key starts with ``key_prefix`` (each a real
+    change, e.g. a check-in), timing each click's rerun; a full rerun, untimed, between clicks
+    brings the whole page back. Empty when the page offers no such button."""
+    samples = []
+    for _ in range(repeat):
+        keys = [b.key for b in at.button if b.key and b.key.startswith(key_prefix) and not b.disabled]
+        if not keys:
+            break
+        at.button(key=keys[0]).click()
+        samples.append(_run(at, f"the click on {keys[0]}"))
         at.run()
-        at.switch_page(page).run()
-        if at.exception:
-            raise RuntimeError(f"{page} raised: {at.exception}")
-        results[name] = time_reruns(at, repeat)
-        for click_name, (click_page, prefix) in (clicks or {}).items():
-            if click_page == page:
-                timing = time_clicks(at, prefix, repeat)
-                if timing is not None:
-                    results[click_name] = timing
-    return baseline, results
-
-
-def report(baseline: Timing, results: dict[str, Timing], emit: Callable[[str], None] = print) -> None:
-    rows = {"empty page (AppTest rerun)": baseline, **results}
-    width = max(len(k) for k in rows)
-    emit(f"{'warm rerun':<{width}}  {'median ms':>10}  {'p95 ms':>8}  {'× empty':>8}  {'cpu ms':>7}")
-    for name, t in rows.items():
-        emit(f"{name:<{width}}  {t.median_ms:>10.1f}  {t.p95_ms:>8.1f}  {t.ratio(baseline):>8.1f}"
-             f"  {t.cpu_median_ms:>7.1f}")
+    return samples

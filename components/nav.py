@@ -16,6 +16,46 @@ from __future__ import annotations
 
 import streamlit as st
 
+# (page key, file, title, icon) per section. The key is the file stem and the key in
+# clinic.access.PAGES; a page appears only for roles allowed to open it.
+SECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
+    "": [("home", "pages/home.py", "Home", ":material/home:")],
+    "Front desk": [
+        ("today", "pages/today.py", "Today", ":material/today:"),
+        ("calendar", "pages/calendar.py", "Calendar", ":material/calendar_month:"),
+        ("patients", "pages/patients.py", "Patients", ":material/folder_shared:"),
+        ("intake", "pages/intake.py", "New patient", ":material/person_add:"),
+        ("inbox", "pages/inbox.py", "Inbox", ":material/inbox:"),
+        ("reminders", "pages/reminders.py", "Reminder calls", ":material/phone_in_talk:"),
+        ("waitlist", "pages/waitlist.py", "Waitlist", ":material/hourglass_top:"),
+        ("day_sheet", "pages/day_sheet.py", "Day sheet", ":material/assignment:"),
+    ],
+    "Billing": [
+        ("invoices", "pages/invoices.py", "Invoices", ":material/receipt_long:"),
+        ("claims", "pages/claims.py", "Claims", ":material/fact_check:"),
+        ("ar_aging", "pages/ar_aging.py", "A/R aging", ":material/hourglass_bottom:"),
+        ("fee_schedule", "pages/fee_schedule.py", "Fee schedule", ":material/price_change:"),
+        ("admin_payers", "pages/admin_payers.py", "Payers", ":material/account_balance:"),
+    ],
+    "Inventory": [
+        ("inventory", "pages/inventory.py", "Stock", ":material/inventory_2:"),
+        ("purchase_orders", "pages/purchase_orders.py", "Purchase orders", ":material/local_shipping:"),
+        ("vendors", "pages/vendors.py", "Vendors and contractors", ":material/storefront:"),
+        ("stock_items", "pages/stock_items.py", "Items and rooms", ":material/category:"),
+        ("stock_reports", "pages/stock_reports.py", "Stock charts", ":material/monitoring:"),
+    ],
+    "Manager": [
+        ("analytics", "pages/analytics.py", "Analytics", ":material/insights:"),
+        ("explorer", "pages/explorer.py", "Data explorer", ":material/table_view:"),
+    ],
+    "Admin": [
+        ("admin_users", "pages/admin_users.py", "Users", ":material/manage_accounts:"),
+        ("admin_schedule", "pages/admin_schedule.py", "Providers and hours", ":material/schedule:"),
+        ("audit", "pages/audit.py", "Audit trail", ":material/policy:"),
+        ("backups", "pages/backups.py", "Backups", ":material/backup:"),
+    ],
+}
+
 PATIENT_PARAM = "patient"
 _PATIENT = "_nav_patient_id"
 _INTAKE = "_nav_intake_patient_id"
