@@ -258,6 +258,34 @@ def note_audit_row(cur: Connection, names: tuple[str, ...], row: tuple) -> None:
         _unsealed.since = audit_id
 
 
+class _Writes:
+    """How many write transactions this process has committed (every write goes through
+    :func:`transaction`): the UI's report caches key on it, so a cached figure is never older than
+    the last write. One process holds the file (DuckDB's lock), so no write can come from elsewhere."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def bump(self) -> None:
+        with self._lock:
+            self.count += 1
+
+
+_writes = _Writes()
+
+
+def data_version() -> int:
+    """A number that changes after every committed write in this process (see :class:`_Writes`)."""
+    return _writes.count
+
+
+def database_file(conn: Connection) -> str:
+    """The file ``conn`` reads (with :func:`data_version`, a cache key: one process may open several
+    files in turn, as the tests do)."""
+    return read_one(conn, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")[0] or ""
+
+
 @contextlib.contextmanager
 def transaction(conn: Connection) -> Iterator[Connection]:
     """One attempt at a transaction on a fresh cursor: commit on success, roll back on any error.
@@ -273,6 +301,7 @@ def transaction(conn: Connection) -> Iterator[Connection]:
     try:
         yield cur
         cur.execute("COMMIT")
+        _writes.bump()
     except BaseException:
         _rollback_quietly(cur)  # and what this transaction wrote is gone: nothing to seal
         raise

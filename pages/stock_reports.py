@@ -15,8 +15,10 @@ from clinic.inventory import CATEGORIES, CATEGORY_LABELS
 from components.db_session import get_conn
 from components.frame import require
 from components.inventory import charts
-from db import inventory_reports as reports
-from db import settings, stock_alerts
+from components.report_cache import cached
+from db import inventory_reports, settings, stock_alerts
+
+reports = cached(inventory_reports)  # kept until the next write (a movement, a count, a receipt)
 
 user = require("stock_reports")
 conn = get_conn()

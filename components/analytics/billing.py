@@ -16,7 +16,11 @@ from clinic import billing
 from components.analytics import charts
 from components.analytics.controls import Filters
 from components.analytics.summary import billing_kpis, show_tiles
-from db import Connection, billing_reports
+from components.report_cache import cached
+from db import Connection
+from db import billing_reports as _billing_reports
+
+billing_reports = cached(_billing_reports)
 
 AGING_LABELS = {"0-30": "0–30 days", "31-60": "31–60 days", "61-90": "61–90 days", "91-120": "91–120 days",
                 "120+": "Over 120 days"}

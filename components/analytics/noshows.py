@@ -13,7 +13,11 @@ from clinic import analytics
 from components.analytics import charts
 from components.analytics.controls import Filters
 from components.analytics.summary import no_show_kpis, show_tiles
-from db import Connection, reports
+from components.report_cache import cached
+from db import Connection
+from db import reports as _reports
+
+reports = cached(_reports)
 
 RATE = "No-show rate = no-shows ÷ (completed + no-shows)"
 

@@ -16,8 +16,12 @@ from components.analytics import charts
 from components.analytics.controls import Filters
 from components.analytics.summary import show_tiles, stock_kpis
 from components.inventory import charts as stock_charts
-from db import Connection, settings, stock_alerts
-from db import inventory_reports as reports
+from components.report_cache import cached
+from db import Connection, settings
+from db import inventory_reports as _inventory_reports
+from db import stock_alerts as _stock_alerts
+
+reports, stock_alerts = cached(_inventory_reports), cached(_stock_alerts)
 
 
 def stock_tab(conn: Connection, f: Filters, today: date) -> None:

@@ -22,8 +22,16 @@ from components.analytics.controls import Filters, period_label
 from components.audit.downloads import audited
 from components.downloads import pdf_fonts
 from components.kpi import Tile, tiles
-from db import Connection, billing_reports, reports, settings, stock_alerts, utilization_reports
-from db import inventory_reports
+from components.report_cache import cached
+from db import Connection, settings
+from db import billing_reports as _billing_reports
+from db import inventory_reports as _inventory_reports
+from db import reports as _reports
+from db import stock_alerts as _stock_alerts
+from db import utilization_reports as _utilization_reports
+
+billing_reports, reports, stock_alerts = cached(_billing_reports), cached(_reports), cached(_stock_alerts)
+utilization_reports, inventory_reports = cached(_utilization_reports), cached(_inventory_reports)
 
 
 def show_tiles(items: Sequence[kpi.Kpi]) -> None:

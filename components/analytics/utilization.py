@@ -7,7 +7,12 @@ from __future__ import annotations
 from components.analytics import charts
 from components.analytics.controls import Filters
 from components.analytics.summary import show_tiles, utilization_kpis
-from db import Connection, reports, utilization_reports
+from components.report_cache import cached
+from db import Connection
+from db import reports as _reports
+from db import utilization_reports as _utilization_reports
+
+reports, utilization_reports = cached(_reports), cached(_utilization_reports)
 
 
 def utilization_tab(conn: Connection, f: Filters) -> None:
