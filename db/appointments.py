@@ -183,7 +183,7 @@ def reschedule(
         target = provider_id or old_provider
         provider = booking_context.lock_provider(cur, target)
         if target != old_provider:
-            booking_context.lock_provider(cur, old_provider)
+            booking_context.bump_provider(cur, old_provider)
         booking_context.lock_patient(cur, patient_id)
         actor = acting(cur, user, "appointments.book")
         visit_type = booking_context.visit_type(cur, type_id)
@@ -244,7 +244,7 @@ def change_status(
     if to_status == "cancelled" and not reason:
         raise ClinicError("Say why the appointment is cancelled.", field="reason")
     rules = availability.rules(conn)
-    fixed: booking_context.Fixed = ({}, rules)  # closures do not matter when a freed slot is taken back
+    fixed = booking_context.Fixed({}, rules)  # closures do not matter when a freed slot is taken back
 
     def write(cur: Connection) -> None:
         # Race-freedom, as in book(): a move that may take a freed slot back bumps the versions

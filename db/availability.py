@@ -48,8 +48,9 @@ class Closure:
 # --- rules ----------------------------------------------------------------------------------
 
 
-def rules(conn: Connection) -> Rules:
-    values = settings.get_all(conn)
+def rules(conn: Connection, values: dict[str, str] | None = None) -> Rules:
+    """The booking rules; ``values`` (from ``settings.get_all``) saves a query when the caller has them."""
+    values = values if values is not None else settings.get_all(conn)
     return Rules(
         min_notice_min=int(values.get("min_notice_min", RULE_DEFAULTS["min_notice_min"])),
         max_days_ahead=int(values.get("max_days_ahead", RULE_DEFAULTS["max_days_ahead"])),
@@ -204,22 +205,29 @@ def remove_time_off(conn: Connection, time_off_id: int, *, by: Any) -> None:
 # --- closures and holidays ------------------------------------------------------------------
 
 
-def _holidays(conn: Connection, first: date, last: date) -> dict[date, str]:
-    values = settings.get_all(conn)
+def _holidays(conn: Connection, first: date, last: date, values: dict[str, str] | None = None) -> dict[date, str]:
+    values = values if values is not None else settings.get_all(conn)
     table = holiday_rules.public_holidays(values["country"], values["subdivision"], range(first.year, last.year + 1))
     return {d: n for d, n in table.items() if first <= d <= last}
 
 
-def closures_between(conn: Connection, first: date, last: date) -> dict[date, str | None]:
+def closures_between(conn: Connection, first: date, last: date, *,
+                     values: dict[str, str] | None = None) -> dict[date, str | None]:
     """Days in [first, last] on which nobody is booked: clinic closures and the public holidays
-    that have not been switched off."""
+    that have not been switched off. ``values`` (from ``settings.get_all``) saves a query when the
+    caller has them."""
+    # The holidays switched off and the clinic's closures in ONE query (kind 0 and 1).
+    rows = read(conn, "SELECT 0 AS kind, day, NULL AS reason FROM holiday_overrides WHERE day BETWEEN $first AND $last"
+                      " UNION ALL SELECT 1, day, reason FROM clinic_closures WHERE day BETWEEN $first AND $last",
+                {"first": first, "last": last})
+    opened = {day for kind, day, _reason in rows if kind == 0}
     found: dict[date, str | None] = {}
-    opened = {row[0] for row in read(conn, "SELECT day FROM holiday_overrides WHERE day BETWEEN ? AND ?", [first, last])}
-    for day, name in _holidays(conn, first, last).items():
+    for day, name in _holidays(conn, first, last, values).items():
         if day not in opened:
             found[day] = name
-    for day, reason in read(conn, "SELECT day, reason FROM clinic_closures WHERE day BETWEEN ? AND ?", [first, last]):
-        found[day] = reason or "Clinic closed"
+    for kind, day, reason in rows:
+        if kind == 1:
+            found[day] = reason or "Clinic closed"
     return found
 
 

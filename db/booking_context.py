@@ -18,6 +18,7 @@ Facts that are settings rather than part of the race (closures, booking rules) a
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from clinic import scheduling
 from clinic.errors import ClinicError
@@ -26,7 +27,15 @@ from db import Connection, availability, settings
 # How far around a booking to load other appointments and time off: longer than any visit.
 WINDOW = timedelta(hours=12)
 
-Fixed = tuple[dict, scheduling.Rules]
+
+class Fixed(NamedTuple):
+    """What :func:`fixed_facts` reads before the transaction. A plain ``(closures, rules)`` pair
+    is accepted where no booking's day matters (then the zone is read in the transaction)."""
+
+    closures: dict
+    rules: scheduling.Rules
+    tz: str | None = None
+
 ProviderFacts = tuple[str, bool, bool]  # name, active, accepting_new
 
 
@@ -49,11 +58,16 @@ def visit_type(cur: Connection, type_id: int) -> scheduling.VisitType:
 
 def lock_provider(cur: Connection, provider_id: int) -> ProviderFacts:
     """Bump the provider's booking version (serialising bookings with them); return their facts."""
-    cur.execute("UPDATE providers SET booking_version = booking_version + 1 WHERE id = ?", [provider_id])
+    bump_provider(cur, provider_id)
     row = cur.execute("SELECT name, active, accepting_new FROM providers WHERE id = ?", [provider_id]).fetchone()
     if row is None:
         raise ClinicError("Choose a provider.", field="provider")
     return row
+
+
+def bump_provider(cur: Connection, provider_id: int) -> None:
+    """:func:`lock_provider` without reading the facts back (the provider a visit moves away from)."""
+    cur.execute("UPDATE providers SET booking_version = booking_version + 1 WHERE id = ?", [provider_id])
 
 
 def lock_patient(cur: Connection, patient_id: int) -> None:
@@ -105,7 +119,7 @@ def load(
     exclude_id: int | None = None,
 ) -> scheduling.BookingContext:
     """Everything the rules need, read inside the booking transaction on ``cur`` (after the locks)."""
-    tz = timezone_of(cur)
+    tz = (fixed[2] if len(fixed) > 2 else None) or timezone_of(cur)
     lo, hi = start - WINDOW, start + WINDOW
     blocking = list(scheduling.BLOCKING)
     provider_busy = [
@@ -124,9 +138,11 @@ def load(
             [patient_id, hi, lo, blocking, exclude_id],
         ).fetchall()
     ]
+    # EXISTS, not count(*): the scan stops at the first visit found (a patient's visits are spread
+    # over the whole table, so no zone map narrows it).
     seen_before = cur.execute(
-        "SELECT count(*) FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')"
-        " AND id IS DISTINCT FROM ?",
+        "SELECT EXISTS (SELECT 1 FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')"
+        " AND id IS DISTINCT FROM ?)",
         [patient_id, exclude_id],
     ).fetchone()[0]
     hours = [
@@ -142,7 +158,7 @@ def load(
             [provider_id, hi, lo],
         ).fetchall()
     ]
-    closures, rules = fixed
+    closures, rules = fixed[0], fixed[1]
     return scheduling.BookingContext(
         tz=tz,
         provider_name=provider[0],
@@ -153,18 +169,20 @@ def load(
         closures=closures,
         provider_busy=provider_busy,
         patient_busy=patient_busy,
-        patient_is_new=seen_before == 0,
+        patient_is_new=not seen_before,
         rules=rules,
     )
 
 
 def fixed_facts(conn: Connection, start: datetime) -> Fixed:
-    """Closures of the start's day and the booking rules: read BEFORE the transaction, to keep
-    the critical section (from the version bump to COMMIT) as short as possible. They are
-    settings, not part of the race."""
-    tz = settings.timezone(conn)
+    """Closures of the start's day, the booking rules and the clinic's zone: read BEFORE the
+    transaction, to keep the critical section (from the version bump to COMMIT) as short as
+    possible. They are settings, not part of the race. Two queries: the settings once (the zone,
+    the holidays' country and the rules all come from them) and the day's closures."""
+    values = settings.get_all(conn)
+    tz = values["timezone"]
     day = start.astimezone(scheduling.zone(tz)).date()
-    return availability.closures_between(conn, day, day), availability.rules(conn)
+    return Fixed(availability.closures_between(conn, day, day, values=values), availability.rules(conn, values), tz)
 
 
 def timezone_of(cur: Connection) -> str:

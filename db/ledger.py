@@ -14,7 +14,7 @@ Balances are never stored: they come from the ``invoice_balances`` and ``payment
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -24,10 +24,26 @@ from clinic import billing
 from clinic.errors import NotFound
 from db import Connection, read, read_one
 
+# One invoice's money: the rule of the view ``invoice_balances`` (migration 007) word for word,
+# but each total filtered to the invoice FIRST (an index scan per table) instead of joining the
+# view's per-invoice aggregates. The view pushes the filter down too, but builds a join tree of
+# five hash joins for one row; this is about a third quicker. tests/db/test_ledger_money.py checks
+# that both give the same money for every invoice: a change to the view must be made here too.
 _MONEY_SQL = (
-    "SELECT b.invoice_id, b.patient_id, b.status, i.version, b.service_date, b.lines_total, b.charges,"
-    " b.payments, b.adjustments, b.refunds, b.balance FROM invoice_balances b JOIN invoices i ON i.id = b.invoice_id"
-    " WHERE b.invoice_id = ?"
+    "SELECT i.id, i.patient_id, i.status, i.version, i.service_date,"
+    " CAST(coalesce(l.total, 0) AS DECIMAL(18, 2)),"
+    " CAST(CASE WHEN i.status IN ('draft', 'void') THEN 0 ELSE coalesce(l.total, 0) END AS DECIMAL(18, 2)),"
+    " CAST(coalesce(a.total, 0) AS DECIMAL(18, 2)),"
+    " CAST(coalesce(j.total, 0) AS DECIMAL(18, 2)),"
+    " CAST(coalesce(r.total, 0) AS DECIMAL(18, 2)),"
+    " CAST(CASE WHEN i.status IN ('draft', 'void') THEN 0 ELSE coalesce(l.total, 0) END"
+    "      - coalesce(a.total, 0) - coalesce(j.total, 0) + coalesce(r.total, 0) AS DECIMAL(18, 2))"
+    " FROM invoices i,"
+    " (SELECT sum(quantity * unit_price) AS total FROM invoice_lines WHERE invoice_id = $id) l,"
+    " (SELECT sum(amount) AS total FROM payment_applications WHERE invoice_id = $id) a,"
+    " (SELECT sum(amount) AS total FROM adjustments WHERE invoice_id = $id) j,"
+    " (SELECT sum(amount) AS total FROM refunds WHERE invoice_id = $id) r"
+    " WHERE i.id = $id"
 )
 
 
@@ -47,6 +63,12 @@ class InvoiceMoney:
     refunds: Decimal
     balance: Decimal
 
+    def paid(self, amount: Decimal) -> InvoiceMoney:
+        """This money once ``amount`` more is applied to the invoice in the same transaction:
+        the view's balance (charges - payments - adjustments + refunds) with ``amount`` more in
+        payments. Only valid under :func:`lock_invoice`, which keeps every other write off it."""
+        return replace(self, payments=self.payments + amount, balance=self.balance - amount)
+
     @property
     def totals(self) -> dict:
         return {"charges": self.charges, "payments": self.payments, "adjustments": self.adjustments,
@@ -56,7 +78,7 @@ class InvoiceMoney:
 
 def money_in(cur: Connection, invoice_id: int) -> InvoiceMoney:
     """The invoice's money read on ``cur`` (no lock). Raises NotFound."""
-    row = cur.execute(_MONEY_SQL, [invoice_id]).fetchone()
+    row = cur.execute(_MONEY_SQL, {"id": invoice_id}).fetchone()
     if row is None:
         raise NotFound("That invoice does not exist.")
     return InvoiceMoney(*row)
@@ -88,15 +110,21 @@ def lock_account(cur: Connection, patient_id: int) -> None:
         raise duckdb.TransactionException(f"Conflict on billing account {patient_id}: created meanwhile") from exc
 
 
-def refresh_status(cur: Connection, invoice_id: int) -> InvoiceMoney:
+def refresh_status(cur: Connection, invoice_id: int, *, known: InvoiceMoney | None = None) -> InvoiceMoney:
     """Set the invoice's status from its money (clinic.billing.derive_status) after a change to it,
-    in the same transaction. A negative balance fails here as a bug, rolling everything back."""
-    money = money_in(cur, invoice_id)
+    in the same transaction. A negative balance fails here as a bug, rolling everything back.
+
+    ``known``: the invoice's money as it stands now, when the caller has just worked it out under
+    :func:`lock_invoice` (see :meth:`InvoiceMoney.paid`); otherwise it is read again."""
+    money = known if known is not None else money_in(cur, invoice_id)
     wanted = billing.derive_status(money.status, money.charges, money.balance)
     if wanted != money.status:
         billing.check_move(money.status, wanted)
         cur.execute("UPDATE invoices SET status = ? WHERE id = ?", [wanted, invoice_id])
-        money = money_in(cur, invoice_id)
+        # No need to read it all again: derive_status moves only between open, partially_paid and
+        # paid, which count the same charges (only draft and void charge nothing), so the money is
+        # what it was with the new status.
+        money = replace(money, status=wanted)
     return money
 
 

@@ -100,7 +100,8 @@ def post_patient_payment(conn: Connection, *, invoice_id: int, amount: object, m
                                      method=method_, reference=reference_, amount=amount_)
         if applied > 0:
             _apply(cur, actor, payment_id, invoice_id, applied)
-        after = refresh_status(cur, invoice_id)
+        # Under the lock only this transaction changes the invoice's money: no need to read it again.
+        after = refresh_status(cur, invoice_id, known=money.paid(applied))
         audit.record(cur, actor, "payment.post", "payment", payment_id, money.patient_id,
                      detail={"invoice_id": invoice_id, "amount": amount_, "applied": applied, "to_credit": to_credit,
                              "method": method_, "reference": reference_, "status": after.status})
@@ -148,7 +149,7 @@ def post_insurer_payment(conn: Connection, *, invoice_id: int, payer_id: int, am
         payment_id = _insert_payment(cur, actor, patient_id=money.patient_id, source="insurer", payer_id=payer_id,
                                      method=method_, reference=reference_, amount=amount_)
         _apply(cur, actor, payment_id, invoice_id, amount_)
-        after = refresh_status(cur, invoice_id)
+        after = refresh_status(cur, invoice_id, known=money.paid(amount_))
         audit.record(cur, actor, "payment.insurer", "payment", payment_id, money.patient_id,
                      detail={"invoice_id": invoice_id, "payer_id": payer_id, "amount": amount_, "method": method_,
                              "reference": reference_, "status": after.status})
