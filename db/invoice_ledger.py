@@ -24,6 +24,7 @@ from decimal import Decimal
 from clinic import billing
 from clinic.errors import ValidationError
 from db import Connection, read, read_one, settings
+from db.invoices import UNINVOICED
 
 # payer_id filter meaning "no insurance claim: the patient is billed" (no payer has id 0).
 PATIENT_ONLY = 0
@@ -225,8 +226,7 @@ def unbilled(conn: Connection, *, as_of: date) -> list[UnbilledVisit]:
         " AS day, pr.name, vt.name"
         " FROM appointments a JOIN patients pt ON pt.id = a.patient_id"
         " LEFT JOIN providers pr ON pr.id = a.provider_id LEFT JOIN visit_types vt ON vt.id = a.type_id"
-        " WHERE a.status = 'completed' AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.appointment_id = a.id"
-        " OR i.visit_id = a.id) ORDER BY a.start_at, a.id",
+        " WHERE a.status = 'completed' AND " + UNINVOICED + " ORDER BY a.start_at, a.id",
         [settings.timezone(conn)],
     )
     return [UnbilledVisit(a, p, name, day, provider, vtype, (as_of - day).days)
