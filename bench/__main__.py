@@ -111,14 +111,13 @@ def run(*, scale: str, path: Path, repeat: int, parts: tuple[str, ...], pages: t
             else:
                 rows.extend(_part(part)(ctx))
             emit(f"  {part}: {time.perf_counter() - started:.0f} s")
-        if conn is not None:
-            conn.execute("CHECKPOINT")
     finally:
         if conn is not None:
-            conn.close()
-    size_mb = path.stat().st_size / 2**20
+            conn.close()  # and DuckDB checkpoints the write-ahead log into the file
+    wal = path.with_name(path.name + ".wal")
+    size_mb = (path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 2**20
     rows.append(core.Row("memory", "database file size (MB)", size_mb, size_mb, samples=1,
-                         extra={"unit": "MB"}))
+                         extra={"unit": "MB", "with_wal": wal.exists()}))
     return {"info": info, "rows": [r.as_json() for r in rows], "_rows": rows}
 
 
@@ -135,6 +134,8 @@ def report(rows: list[Row], emit: Callable[[str], None] = print) -> None:
         ratio = "" if r.ratio is None else f"{r.ratio:6.2f}"
         base = "" if r.baseline_ms is None else f"{r.baseline_ms:9.1f}"
         missed = "" if r.meets_target in (None, True) else f"   MISSED: target {r.target_ms:g} ({r.target_on})"
+        if "error" in r.extra:
+            missed = f"   {r.extra['error'][:160]}"
         emit(f"{r.name:<{width}}  {r.median_ms:>9.1f}  {r.p95_ms:>9.1f}  {base:>9}  {ratio:>6}  "
              f"{r.baseline or ''}{missed}")
 
@@ -166,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"\nwritten to {args.out}")
+    failed = [r.name for r in rows if "error" in r.extra]
+    if failed:
+        print(f"{len(failed)} figure(s) could not be measured: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

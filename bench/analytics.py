@@ -27,8 +27,10 @@ its SELECT); no grouping and no date arithmetic happen in SQL.
 Before timing, each pandas result is checked against the SQL one (same rows in the same order;
 counts exact, money to the cent since ``.df()`` hands DECIMAL over as float, rates to six decimals): a
 difference raises AssertionError, so a benchmark run also proves the two agree on a year of the
-large clinic. KPIs without a pandas version yet are timed alone (no baseline) and say so in
-``extra["pandas"]``.
+large clinic (``check_all`` makes only the check). Every KPI has a pandas version; one left without
+would be timed alone (no baseline) and say why in ``extra["pandas"]``. A few inputs that are not
+table rows are worked out once in Python and handed to both sides alike: the period's weeks and
+months, the clinic's closed days (closures and kept public holidays) and the expiry warning setting.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import numpy as np
@@ -48,11 +50,20 @@ import pandas as pd
 import db
 from bench.core import Context, Row, percentile, sample, timed_row
 from clinic import analytics, billing
+from clinic import claims as claim_rules
 from clinic import timeutil
+from clinic.carc import label as carc_label
+from db.billing_reports import DAYS_IN_AR_DAYS, INSURANCE_WAITS, NO_REASON, OVER_90_FIRST_DAY
 
 BASELINE = "pandas, tables in memory"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+SUPPLY_WINDOW = 30  # days of supply: average daily usage over this many days up to the as-of day
+SHORTFALL_COLUMNS = ("shortfall_id", "item_id", "sku", "item", "unit", "quantity", "appointment_id", "visit_date",
+                     "patient", "recorded_at")
 _OUTCOME = "a.status IN ('completed', 'no_show')"
 _PERIOD = " WHERE a.start_at >= $lo AND a.start_at < $hi AND " + _OUTCOME
+# Invoices the patient may owe on (open, partly paid) served on or before $cut.
+_OLD_OWING = ("i.status IN (" + ", ".join(f"'{s}'" for s in sorted(billing.OWING)) + ") AND i.service_date <= $cut")
 # The raw rows each pandas version reads: no grouping, no date arithmetic, only what it needs.
 _RAW = {
     "weekday": "SELECT a.start_at, a.status FROM appointments a" + _PERIOD,
@@ -101,6 +112,41 @@ _RAW = {
     "expired": "SELECT item_id, quantity, unit_cost, occurred_at FROM stock_movements"
                " WHERE kind = 'expired' AND occurred_at >= $slo AND occurred_at < $shi",
     "stock_items": "SELECT id, category FROM stock_items",
+    # A/R at past instants: every finalised invoice's lines (a draft owes nothing) and all money
+    # applied, adjusted or refunded on an invoice, each beside its invoice's service date.
+    "ar_lines": "SELECT i.service_date, i.status, i.finalized_at, i.voided_at, l.quantity, l.unit_price"
+                " FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id WHERE i.status <> 'draft'",
+    "ar_applications": "SELECT i.service_date, a.applied_at AS at, a.amount FROM payment_applications a"
+                       " JOIN invoices i ON i.id = a.invoice_id",
+    "ar_adjustments": "SELECT i.service_date, j.adjusted_at AS at, j.amount FROM adjustments j"
+                      " JOIN invoices i ON i.id = j.invoice_id",
+    "ar_refunds": "SELECT i.service_date, r.refunded_at AS at, r.amount FROM refunds r"
+                  " JOIN invoices i ON i.id = r.invoice_id",
+    # Denial reasons: the answers, their lines, and the lines' adjustments (group and CARC reason).
+    "answers": "SELECT id, claim_id, status_after FROM claim_answers",
+    "line_answers": "SELECT id, answer_id FROM claim_line_answers",
+    "line_adjustments": "SELECT line_answer_id, group_code, reason_code FROM claim_line_adjustments",
+    # Patients owing over 90 days: the owing invoices served by $cut, and the money of those invoices.
+    "owing": "SELECT id, patient_id, service_date FROM invoices i WHERE " + _OLD_OWING,
+    "owing_lines": "SELECT l.invoice_id, l.quantity, l.unit_price FROM invoice_lines l"
+                   " JOIN invoices i ON i.id = l.invoice_id WHERE " + _OLD_OWING,
+    **{f"owing_{table}": f"SELECT x.invoice_id, x.amount FROM {table} x JOIN invoices i ON i.id = x.invoice_id"
+                         " WHERE " + _OLD_OWING for table in ("payment_applications", "adjustments", "refunds")},
+    # Stock now: balances beside their lot's expiry, the items, open purchase order lines, shortfalls.
+    "balances": "SELECT b.item_id, b.lot_id, b.quantity, l.expires_on FROM stock_balances b"
+                " JOIN stock_lots l ON l.id = b.lot_id",
+    "items": "SELECT id, name, sku, category, unit, reorder_point, active FROM stock_items",
+    "on_order": "SELECT l.item_id, l.quantity, l.received_quantity FROM purchase_order_lines l"
+                " JOIN purchase_orders p ON p.id = l.po_id WHERE p.status IN ('ordered', 'partially_received')",
+    "shortfall_ids": "SELECT id FROM stock_shortfalls WHERE resolved_at IS NULL",
+    "open_shortfalls": "SELECT f.id, f.item_id, f.quantity, f.appointment_id, f.recorded_at, a.start_at,"
+                       " p.last_name, p.first_name, p.preferred_name FROM stock_shortfalls f"
+                       " LEFT JOIN appointments a ON a.id = f.appointment_id"
+                       " LEFT JOIN patients p ON p.id = a.patient_id"
+                       " WHERE f.resolved_at IS NULL",
+    # Days of supply: the usage of the 30 clinic-local days up to and including the as-of day.
+    "window_usage": "SELECT item_id, quantity FROM stock_movements"
+                    " WHERE kind = 'usage' AND occurred_at >= $wlo AND occurred_at < $whi",
 }
 
 
@@ -116,21 +162,39 @@ class Kpi:
     columns: tuple[str, ...] = ()
     money: tuple[str, ...] = ()
     frame: Callable[[object], pd.DataFrame] = field(default=lambda result: result)  # SQL result -> DataFrame
+    why: str = "not written yet"  # without a pandas version: why not
+
+
+def _setup(ctx: Context) -> tuple[list[Kpi], dict]:
+    """The KPIs over the year up to ``ctx.today`` and the parameters of their raw SELECTs."""
+    tz, start, end = ctx.tz, ctx.today - timedelta(days=365), ctx.today
+    lo, hi = timeutil.day_bounds(start, tz)[0], timeutil.day_bounds(end, tz)[0]
+    params = {"lo": lo, "hi": hi, "start": start, "end": end, "slo": lo,
+              "shi": timeutil.day_bounds(end - timedelta(days=1), tz)[1],
+              "cut": end - timedelta(days=OVER_90_FIRST_DAY),  # patients owing over 90 days, on the period's end
+              "wlo": timeutil.day_bounds(end - timedelta(days=SUPPLY_WINDOW - 1), tz)[0],  # days of supply's window
+              "whi": timeutil.day_bounds(end, tz)[1]}
+    return _kpis(ctx.conn, start, end, lo, hi, tz), params
+
+
+def check_all(ctx: Context) -> list[str]:
+    """Only the check (no timing): every KPI's pandas version against SQL; the names checked."""
+    kpis, params = _setup(ctx)
+    for kpi in kpis:
+        if kpi.pandas is not None:
+            check_kpi(kpi, kpi.frame(kpi.sql()), kpi.pandas({name: _fetch(ctx.conn, name, params) for name in kpi.raw}))
+    return [kpi.name for kpi in kpis if kpi.pandas is not None]
 
 
 def cases(ctx: Context) -> list[Row]:
     """Check each KPI's pandas version against SQL, then time both; one row per KPI."""
-    conn, tz = ctx.conn, ctx.tz
-    start, end = ctx.today - timedelta(days=365), ctx.today
-    lo, hi = timeutil.day_bounds(start, tz)[0], timeutil.day_bounds(end, tz)[0]
-    params = {"lo": lo, "hi": hi, "start": start, "end": end, "slo": lo,
-              "shi": timeutil.day_bounds(end - timedelta(days=1), tz)[1]}
-    kpis = _kpis(conn, start, end, lo, hi, tz)
+    conn = ctx.conn
+    kpis, params = _setup(ctx)
     rows = []
     for kpi in kpis:
         if kpi.pandas is None:
             rows.append(timed_row("analytics", kpi.name, sample(kpi.sql, ctx.repeat),
-                                  extra={"duckdb_mb": _duckdb_mb(conn, kpi.sql), "pandas": "not written yet"}))
+                                  extra={"duckdb_mb": _duckdb_mb(conn, kpi.sql), "pandas": kpi.why}))
             continue
         frames = {name: _fetch(conn, name, params) for name in kpi.raw}
         check_kpi(kpi, kpi.frame(kpi.sql()), kpi.pandas(frames))
@@ -149,9 +213,17 @@ def cases(ctx: Context) -> list[Row]:
 
 def _kpis(conn: db.Connection, start: date, end: date, lo: datetime, hi: datetime, tz: str) -> list[Kpi]:
     """Every KPI the Analytics page shows for a period, in its tabs' order."""
-    from db import billing_reports, inventory_reports, reports, stock_alerts, utilization_reports
+    from db import availability, billing_reports, inventory_reports, reports, stock_alerts, utilization_reports
 
     year = {"start": start, "end": end}
+    # Inputs worked out in Python, not from the raw rows (as the week list is): the clinic's closed
+    # days (closures and the public holidays it keeps) and the expiry warning setting.
+    closed = sorted(availability.closures_between(conn, start, end - timedelta(days=1)))
+    warning = stock_alerts.warning_days(conn)
+    ar_raw = ("ar_lines", "ar_applications", "ar_adjustments", "ar_refunds")
+    sent_raw = ("claims", "claim_events")
+    utilization_raw = ("hours", "time_off", "booked", "providers")
+    one_row = lambda d: pd.DataFrame([d])  # noqa: E731  (a dict of tiles as a one-row frame)
     last = end - timedelta(days=1)  # db.inventory_reports takes both days included
     weeks = reports._weeks(start, end)
     counts = ("appointments", "no_shows")
@@ -175,23 +247,37 @@ def _kpis(conn: db.Connection, start: date, end: date, lo: datetime, hi: datetim
         Kpi("patients who missed more than once, a year", lambda: reports.repeat_no_shows(conn, **year, tz=tz),
             ("due_patients", "patients"), lambda f: pandas_repeat_no_shows(f, tz),
             ("patient_id", "patient", "appointments", "no_shows", "last_no_show")),
-        Kpi("billing tiles, a year", lambda: billing_reports.billing_summary(conn, **year)),
+        Kpi("billing tiles, a year", lambda: billing_reports.billing_summary(conn, **year),
+            (*ar_raw, "payments", "adjustments", "refunds", *sent_raw, "claim_answers"),
+            lambda f: pandas_billing_summary(f, start, end, lo, hi, tz),
+            ("net_collection_rate", "ar_as_of", "days_in_ar", "claims", "denied", "denial_rate"),
+            ("charges", "payments", "adjustments", "other_adjustments", "refunds", "collections", "ar_total"),
+            frame=one_row),
         Kpi("charges and collections by month, a year",
             lambda: billing_reports.charges_and_collections(conn, **year, by="month"),
             ("lines", "payments", "adjustments", "refunds"), lambda f: pandas_charges_and_collections(f, start, end, tz),
             ("period", "net_collection_rate"), ("charges", "payments", "adjustments", "refunds", "other_adjustments")),
-        Kpi("A/R by age at each month end, a year", lambda: billing_reports.ar_over_time(conn, **year)),
+        Kpi("A/R by age at each month end, a year", lambda: billing_reports.ar_over_time(conn, **year), ar_raw,
+            lambda f: pandas_ar_over_time(f, billing_reports.month_ends(start, end), tz), ("month_end", "bucket"),
+            ("amount",)),
         Kpi("denial rate by payer, a year", lambda: billing_reports.denial_rates(conn, **year, by="payer"),
             ("claims", "claim_events", "claim_answers", "payers"), lambda f: pandas_denials_by_payer(f, lo, hi),
             ("group", "claims", "denied", "rate")),
-        Kpi("denial rate by reason, a year", lambda: billing_reports.denial_rates(conn, **year, by="reason")),
+        Kpi("denial rate by reason, a year", lambda: billing_reports.denial_rates(conn, **year, by="reason"),
+            (*sent_raw, "answers", "line_answers", "line_adjustments"), lambda f: pandas_denials_by_reason(f, lo, hi),
+            ("group", "claims", "denied", "rate")),
         Kpi("claims by status today", lambda: billing_reports.claims_by_status(conn),
             ("claims", "claim_lines"), pandas_claims_by_status, ("status", "claims"), ("amount",)),
         Kpi("days to payment by payer, a year", lambda: billing_reports.days_to_payment(conn, **year),
             ("applications", "invoices", "claims", "payers"), lambda f: pandas_days_to_payment(f, lo, hi, tz),
             ("payer", "invoices", "average_days", "median_days")),
-        Kpi("patients owing over 90 days", lambda: billing_reports.patient_balances_over_90(conn, as_of=end)),
-        Kpi("stock tiles", lambda: stock_alerts.alert_counts(conn, today=end)),
+        Kpi("patients owing over 90 days", lambda: billing_reports.patient_balances_over_90(conn, as_of=end),
+            ("owing", "owing_lines", "owing_payment_applications", "owing_adjustments", "owing_refunds", "claims",
+             "patients"), pandas_patient_balances_over_90, ("patient", "mrn", "oldest_service_date", "patient_id"),
+            ("balance",)),
+        Kpi("stock tiles", lambda: stock_alerts.alert_counts(conn, today=end),
+            ("balances", "items", "on_order", "shortfall_ids"), lambda f: pandas_alert_counts(f, end, warning),
+            ("low", "expiring", "expired", "shortfalls"), frame=one_row),
         Kpi("weekly usage by category, a year",
             lambda: inventory_reports.weekly_usage(conn, start=start, end=last, group="category", tz=tz),
             ("usage", "stock_items"), lambda f: pandas_stock(f["usage"], f["stock_items"], tz, "week"),
@@ -201,11 +287,26 @@ def _kpis(conn: db.Connection, start: date, end: date, lo: datetime, hi: datetim
             ("month", "category", "units"), ("cost",)),
         Kpi("expiry waste by month, a year", lambda: inventory_reports.expiry_waste(conn, start=start, end=last, tz=tz),
             ("expired",), lambda f: pandas_stock(f["expired"], None, tz, "month"), ("month", "units"), ("cost",)),
-        Kpi("on hand against reorder point", lambda: inventory_reports.on_hand_vs_reorder(conn, today=end)),
-        Kpi("days of supply", lambda: inventory_reports.days_of_supply(conn, window_days=30, as_of=end, tz=tz)),
-        Kpi("stock-outs at visits", lambda: stock_alerts.open_shortfalls(conn)),
-        Kpi("utilization tiles, a year", lambda: utilization_reports.utilization_summary(conn, **year, tz=tz)),
-        Kpi("utilization per provider-week, a year", lambda: utilization_reports.utilization(conn, **year, tz=tz)),
+        Kpi("on hand against reorder point", lambda: inventory_reports.on_hand_vs_reorder(conn, today=end),
+            ("balances", "items", "on_order"), lambda f: pandas_on_hand_vs_reorder(f, end),
+            ("item_id", "item", "sku", "category", "unit", "on_hand", "expired", "on_order", "reorder_point", "low",
+             "on_hand_pct", "on_order_pct")),
+        Kpi("days of supply",
+            lambda: inventory_reports.days_of_supply(conn, window_days=SUPPLY_WINDOW, as_of=end, tz=tz),
+            ("balances", "items", "window_usage"), lambda f: pandas_days_of_supply(f, end),
+            ("item_id", "item", "sku", "category", "unit", "on_hand", "used_in_window", "daily_usage", "days_left",
+             "stockout_on")),
+        Kpi("stock-outs at visits", lambda: stock_alerts.open_shortfalls(conn), ("open_shortfalls", "items"),
+            lambda f: pandas_open_shortfalls(f, tz), SHORTFALL_COLUMNS,
+            frame=lambda rows: pd.DataFrame([vars(r) for r in rows], columns=list(SHORTFALL_COLUMNS))),
+        Kpi("utilization tiles, a year", lambda: utilization_reports.utilization_summary(conn, **year, tz=tz),
+            (*utilization_raw, "completed", "firsts"),
+            lambda f: pandas_utilization_summary(f, start, end, closed, lo, hi, tz),
+            ("booked_min", "available_min", "rate", "visits", "provider_days", "visits_per_day", "new_patients"),
+            frame=one_row),
+        Kpi("utilization per provider-week, a year", lambda: utilization_reports.utilization(conn, **year, tz=tz),
+            utilization_raw, lambda f: pandas_utilization(f, start, end, closed, tz),
+            ("week", "provider_id", "provider", "booked_min", "available_min", "rate")),
         Kpi("new patients by month, a year", lambda: utilization_reports.new_patients_by_month(conn, **year, tz=tz),
             ("firsts",), lambda f: pandas_new_patients(f["firsts"], reports.months_of(start, end), lo, hi, tz),
             ("month", "new_patients")),
@@ -224,8 +325,12 @@ def _cell(value: object) -> object:
     six decimals), missing (None, NaN, NaT) as None."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    if isinstance(value, (datetime, date, pd.Timestamp, np.datetime64)):
-        return pd.Timestamp(value).date().isoformat()
+    if isinstance(value, datetime):  # pd.Timestamp too
+        return value.date().isoformat()
+    if isinstance(value, date):  # as is: a stock-out centuries ahead is past pd.Timestamp's range
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return str(value.astype("datetime64[D]"))
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -580,3 +685,270 @@ def pandas_visits_per_day(f: dict[str, pd.DataFrame], tz: str) -> pd.DataFrame:
     out = out.rename(columns={"name": "provider"})
     out["visits_per_day"] = out["visits"] / out["days"]
     return out.assign(_k=out["provider"].str.lower()).sort_values(["_k", "provider_id"])
+
+
+def _rounded(values: pd.Series, digits: int = 0) -> pd.Series:
+    """DuckDB's round(x, digits) of a non-negative DOUBLE: half away from zero (numpy's: half to even)."""
+    return np.floor(values * 10**digits + 0.5) / 10**digits
+
+
+def _us(instants: pd.Series) -> pd.Series:
+    """Epoch microseconds (int64) of instants, as DuckDB's epoch_us."""
+    return pd.to_datetime(instants, utc=True).dt.as_unit("us").astype("int64")
+
+
+# --- A/R, denials by reason, balances, the billing tiles ----------------------------------------
+
+
+def _in_cents(amount: pd.Series) -> pd.Series:
+    """Money (``.df()`` hands DECIMAL over as float) as whole cents, so that sums are exact."""
+    return (amount.astype("float64") * 100).round().astype("int64")
+
+
+def _ar_events(f: dict[str, pd.DataFrame], tz: str) -> pd.DataFrame:
+    """Every money event of an invoice, in cents, with its instant and service date
+    (db.billing_reports._AR_AT's ``ev``): a charge when the invoice was finalised (its service day's
+    local midnight when no time is recorded), a void taking it back (an invoice voided after it was
+    finalised was owed in between), money applied and adjustments (less owed), refunds (owed again)."""
+    lines = f["ar_lines"]
+    void = (lines["status"] == "void") & lines["finalized_at"].notna()
+    charged, voided = lines[lines["status"].isin(billing.TAKES_MONEY) | void], lines[void]
+    midnight = pd.to_datetime(charged["service_date"]).dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    parts = [(charged["service_date"], pd.to_datetime(charged["finalized_at"], utc=True).fillna(
+                  midnight.dt.tz_convert("UTC")), charged["quantity"] * _in_cents(charged["unit_price"])),
+             (voided["service_date"], voided["voided_at"].fillna(voided["finalized_at"]),
+              -voided["quantity"] * _in_cents(voided["unit_price"]))]
+    parts += [(f[name]["service_date"], f[name]["at"], sign * _in_cents(f[name]["amount"]))
+              for name, sign in (("ar_applications", -1), ("ar_adjustments", -1), ("ar_refunds", 1))]
+    return pd.concat([pd.DataFrame({"service_date": pd.to_datetime(served), "at": _us(at), "cents": cents.to_numpy()})
+                      for served, at, cents in parts], ignore_index=True)
+
+
+def _ar_at(events: pd.DataFrame, days: list[date], tz: str) -> pd.DataFrame:
+    """db.billing_reports.ar_at in cents: one row per day and aging bucket (clinic.billing.age_balances).
+    Each event lands on the first of ``days`` by whose end (clinic-local) it happened, is summed per
+    service date, accumulated over the days, then aged on each day (days since service, 0 at least)."""
+    ends = np.array([(timeutil.day_bounds(day, tz)[1] - _EPOCH) // timedelta(microseconds=1) for day in days])
+    j = np.searchsorted(ends, events["at"].to_numpy(), side="right")
+    placed = j < len(days)
+    per = events["cents"][placed].groupby([j[placed], events["service_date"][placed]]).sum()
+    owed = per.unstack(0, fill_value=0).reindex(columns=range(len(days)), fill_value=0).cumsum(axis=1)
+    limits = [last for _key, _first, last in billing.AGING_BUCKETS if last is not None]
+    out = []
+    for k, day in enumerate(days):
+        age = np.maximum((pd.Timestamp(day) - owed.index).days.to_numpy(), 0)
+        sums = np.bincount(np.searchsorted(limits, age, side="left"), weights=owed[k].to_numpy(),
+                           minlength=len(billing.AGING_KEYS))
+        out += [(pd.Timestamp(day), key, int(round(cents))) for key, cents in zip(billing.AGING_KEYS, sums)]
+    return pd.DataFrame(out, columns=["month_end", "bucket", "cents"])
+
+
+def pandas_ar_over_time(f: dict[str, pd.DataFrame], days: list[date], tz: str) -> pd.DataFrame:
+    """db.billing_reports.ar_over_time: A/R per aging bucket at each of ``days`` (its month_ends)."""
+    out = _ar_at(_ar_events(f, tz), days, tz)
+    return out.assign(amount=out.pop("cents") / 100)
+
+
+def pandas_billing_summary(f: dict[str, pd.DataFrame], start: date, end: date, lo: datetime, hi: datetime,
+                           tz: str) -> pd.DataFrame:
+    """db.billing_reports.billing_summary as a one-row frame: the period's money totals (exact, in
+    cents), A/R at the end of its last day, days in A/R over the 90 days to it, claims sent and denied."""
+    lines = f["ar_lines"][f["ar_lines"]["status"].isin(billing.TAKES_MONEY)]
+    served, charge = pd.to_datetime(lines["service_date"]), lines["quantity"] * _in_cents(lines["unit_price"])
+
+    def charges(first: date, stop: date) -> int:  # by service date, [first, stop)
+        return int(charge[(served >= pd.Timestamp(first)) & (served < pd.Timestamp(stop))].sum())
+
+    adj = f["adjustments"]
+    contractual = adj["kind"] == "contractual"
+    cents = {"charges": charges(start, end), "payments": _in_cents(f["payments"]["amount"]).sum(),
+             "adjustments": _in_cents(adj["amount"][contractual]).sum(),
+             "other_adjustments": _in_cents(adj["amount"][~contractual]).sum(),
+             "refunds": _in_cents(f["refunds"]["amount"]).sum()}
+    money = {key: Decimal(int(value)) / 100 for key, value in cents.items()}
+    as_of = end - timedelta(days=1)
+    ar_total = Decimal(int(_ar_at(_ar_events(f, tz), [as_of], tz)["cents"].sum())) / 100
+    recent = Decimal(charges(as_of - timedelta(days=DAYS_IN_AR_DAYS - 1), end)) / 100
+    sent = _sent_and_denied(f, lo, hi)
+    claims, denied = len(sent), int(sent["denied"].sum())
+    return pd.DataFrame([{
+        **money, "collections": money["payments"] - money["refunds"],
+        "net_collection_rate": analytics.net_collection_rate(money["payments"], money["refunds"], money["charges"],
+                                                             money["adjustments"]),
+        "ar_total": ar_total, "ar_as_of": as_of, "days_in_ar": analytics.days_in_ar(ar_total, recent, DAYS_IN_AR_DAYS),
+        "claims": claims, "denied": denied, "denial_rate": analytics.denial_rate(denied, claims)}])
+
+
+def pandas_denials_by_reason(f: dict[str, pd.DataFrame], lo: datetime, hi: datetime) -> pd.DataFrame:
+    """db.billing_reports.denial_rates(by="reason"): of the claims sent in the period and ever denied,
+    the distinct denial reasons of the answers that denied them (not PR, not a contractual reduction),
+    each against all the claims sent; denied claims without one: NO_REASON (denied by hand)."""
+    answers = f["answers"]
+    sent = _sent_and_denied({**f, "claim_answers": answers}, lo, hi)
+    denying = answers[(answers["status_after"] == "denied") & answers["claim_id"].isin(sent["id"][sent["denied"]])]
+    adj = (f["line_adjustments"]
+           .merge(f["line_answers"].rename(columns={"id": "line_answer_id"}), on="line_answer_id")
+           .merge(denying.rename(columns={"id": "answer_id"})[["answer_id", "claim_id"]], on="answer_id"))
+    adj = adj[(adj["group_code"] != "PR") & ~adj["reason_code"].isin(claim_rules.REDUCTION_REASONS)]
+    reasons = adj[["claim_id", "group_code", "reason_code"]].drop_duplicates()
+    out = reasons.groupby(["group_code", "reason_code"]).size().rename("denied").reset_index()
+    by_hand = int((sent["denied"] & ~sent["id"].isin(reasons["claim_id"])).sum())
+    out = pd.concat([out, pd.DataFrame({"group_code": [None], "reason_code": [None], "denied": [by_hand]})])
+    out = out[out["denied"] > 0].sort_values(["denied", "group_code", "reason_code"], ascending=[False, True, True],
+                                             na_position="last")
+    out["group"] = [carc_label(g, r) if isinstance(g, str) else NO_REASON
+                    for g, r in zip(out["group_code"], out["reason_code"])]
+    out["claims"] = len(sent)
+    out["rate"] = out["denied"] / len(sent)
+    return out
+
+
+def pandas_patient_balances_over_90(f: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """db.billing_reports.patient_balances_over_90: per patient, what their owing invoices served 91
+    days or more before the as-of day owe (no claim waiting on them; only invoices owing more than 0)."""
+    claims = f["claims"]
+    inv = f["owing"][~f["owing"]["id"].isin(claims["invoice_id"][claims["status"].isin(INSURANCE_WAITS)])]
+    lines = f["owing_lines"]
+    signed = [(lines["invoice_id"], lines["quantity"] * _in_cents(lines["unit_price"]))]
+    signed += [(f[name]["invoice_id"], sign * _in_cents(f[name]["amount"]))
+               for name, sign in (("owing_payment_applications", -1), ("owing_adjustments", -1), ("owing_refunds", 1))]
+    total = pd.concat([pd.Series(v.to_numpy(), index=k.to_numpy()) for k, v in signed]).groupby(level=0).sum()
+    inv = inv.assign(balance=inv["id"].map(total).fillna(0))
+    per = (inv[inv["balance"] > 0].groupby("patient_id")
+           .agg(balance=("balance", "sum"), oldest_service_date=("service_date", "min")).reset_index())
+    out = per.merge(f["patients"], left_on="patient_id", right_on="id")
+    out["patient"] = out["last_name"] + ", " + out["first_name"]
+    out = out.sort_values(["balance", "patient_id"], ascending=[False, True])
+    return out.assign(balance=out["balance"] / 100)
+
+
+# --- stock snapshots ----------------------------------------------------------------------------
+
+
+def _stock(f: dict[str, pd.DataFrame], today: date) -> pd.DataFrame:
+    """The active items with their usable on-hand on ``today`` (lots not expired: usable through the
+    expiry day), expired units still held, and what is on order (view stock_on_order's rule; 0
+    without the frame ``on_order``)."""
+    b, o = f["balances"], f.get("on_order", pd.DataFrame({"item_id": [], "quantity": [], "received_quantity": []}))
+    usable = pd.to_datetime(b["expires_on"]).isna() | (pd.to_datetime(b["expires_on"]) >= pd.Timestamp(today))
+    held = b["quantity"].groupby([b["item_id"], usable]).sum().unstack(fill_value=0)
+    ordered = (o["quantity"] - np.minimum(o["received_quantity"], o["quantity"])).groupby(o["item_id"]).sum()
+    items = f["items"][f["items"]["active"]]
+    return items.assign(on_hand=items["id"].map(held.get(True)).fillna(0).astype("int64"),
+                        expired=items["id"].map(held.get(False)).fillna(0).astype("int64"),
+                        on_order=items["id"].map(ordered).fillna(0).astype("int64"))
+
+
+def pandas_alert_counts(f: dict[str, pd.DataFrame], today: date, warning_days: int) -> pd.DataFrame:
+    """db.stock_alerts.alert_counts: items low (on hand + on order at or below the reorder point),
+    lots with stock expiring within the warning days or expired, open shortfalls."""
+    stock, b = _stock(f, today), f["balances"][f["balances"]["quantity"] > 0]
+    expires = pd.to_datetime(b["expires_on"])
+    soon = (expires >= pd.Timestamp(today)) & (expires <= pd.Timestamp(today + timedelta(days=warning_days)))
+    return pd.DataFrame([{"low": int((stock["on_hand"] + stock["on_order"] <= stock["reorder_point"]).sum()),
+                          "expiring": b["lot_id"][soon].nunique(),
+                          "expired": b["lot_id"][expires < pd.Timestamp(today)].nunique(),
+                          "shortfalls": len(f["shortfall_ids"])}])
+
+
+def pandas_on_hand_vs_reorder(f: dict[str, pd.DataFrame], today: date) -> pd.DataFrame:
+    """db.inventory_reports.on_hand_vs_reorder: per active item, stock against its reorder point."""
+    out = _stock(f, today).rename(columns={"id": "item_id", "name": "item"})
+    point = out["reorder_point"].where(out["reorder_point"] != 0)
+    out["low"] = out["on_hand"] + out["on_order"] <= out["reorder_point"]
+    out["on_hand_pct"] = _rounded(100.0 * out["on_hand"] / point, 1)
+    out["on_order_pct"] = _rounded(100.0 * out["on_order"] / point, 1)
+    return out.assign(_k=out["item"].str.lower()).sort_values(["category", "_k", "item_id"])
+
+
+def pandas_days_of_supply(f: dict[str, pd.DataFrame], as_of: date, window_days: int = SUPPLY_WINDOW) -> pd.DataFrame:
+    """db.inventory_reports.days_of_supply: on hand ÷ average daily usage over the window, and the
+    stock-out day (as_of + whole days left; as numpy days, which reach past pd.Timestamp's 2262)."""
+    used = f["window_usage"]
+    out = _stock(f, as_of).rename(columns={"id": "item_id", "name": "item"})
+    out["used_in_window"] = out["item_id"].map(-used["quantity"].groupby(used["item_id"]).sum()).fillna(0).clip(
+        lower=0).astype("int64")
+    out["daily_usage"] = out["used_in_window"] / window_days
+    out["days_left"] = (out["on_hand"].clip(lower=0) / out["daily_usage"]).where(out["daily_usage"] > 0)
+    whole = np.floor(out["days_left"])
+    out["stockout_on"] = [None if np.isnan(d) else np.datetime64(as_of, "D") + int(d) for d in whole]
+    return out.assign(_k=out["item"].str.lower(), _d=whole).sort_values(["_d", "_k", "item_id"], na_position="last")
+
+
+def pandas_open_shortfalls(f: dict[str, pd.DataFrame], tz: str) -> pd.DataFrame:
+    """db.stock_alerts.open_shortfalls: unresolved shortfalls with their item, the visit's local day
+    and the patient (preferred name first), newest visit first (visits not found last)."""
+    s, items = f["open_shortfalls"], f["items"].set_index("id")
+    s = s[s["item_id"].isin(items.index)]
+    out = pd.DataFrame({"shortfall_id": s["id"], "item_id": s["item_id"], "sku": s["item_id"].map(items["sku"]),
+                        "item": s["item_id"].map(items["name"]), "unit": s["item_id"].map(items["unit"]),
+                        "quantity": s["quantity"], "appointment_id": s["appointment_id"],
+                        "visit_date": _local(s["start_at"], tz).dt.normalize(),
+                        "patient": s["last_name"] + ", " + s["preferred_name"].fillna(s["first_name"]),
+                        "recorded_at": s["recorded_at"], "_at": pd.to_datetime(s["start_at"], utc=True)})
+    return out.sort_values(["_at", "shortfall_id"], ascending=False, na_position="last")
+
+
+# --- utilization ----------------------------------------------------------------------------------
+
+
+def pandas_utilization(f: dict[str, pd.DataFrame], start: date, end: date, closed: list[date],
+                       tz: str) -> pd.DataFrame:
+    """db.utilization_reports.utilization: booked ÷ available minutes per provider and local week.
+    Available: each open day's hours blocks of its weekday as real instants, less the provider's
+    time off (overlapping entries merged first); booked: end − start of every appointment but
+    cancelled ones, in the week of its local start."""
+    days = pd.date_range(start, end - timedelta(days=1), freq="D")
+    days = days[~days.isin(pd.to_datetime(closed))]
+    blocks = pd.DataFrame({"day": days, "weekday": days.day_of_week}).merge(f["hours"], on="weekday")
+
+    def instant(times: pd.Series) -> pd.Series:  # (clinic hours never fall in a DST change's hour)
+        local = blocks["day"] + pd.to_timedelta(times.astype(str))
+        return _us(local.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward"))
+
+    blocks["b_start"], blocks["b_end"] = instant(blocks["start_time"]), instant(blocks["end_time"])
+    # Time off merged into islands: an entry starting after every earlier one ended starts a new one.
+    off = f["time_off"].assign(start_at=_us(f["time_off"]["start_at"]), end_at=_us(f["time_off"]["end_at"]))
+    off = off.sort_values(["provider_id", "start_at", "end_at"])
+    before = off.groupby("provider_id")["end_at"].cummax().groupby(off["provider_id"]).shift()
+    island = (~(off["start_at"] <= before)).cumsum()
+    merged = off.groupby(["provider_id", island])[["start_at", "end_at"]].agg({"start_at": "min", "end_at": "max"})
+    pairs = blocks.reset_index().merge(merged.reset_index(level=0), on="provider_id")
+    pairs = pairs[(pairs["start_at"] < pairs["b_end"]) & (pairs["end_at"] > pairs["b_start"])]
+    taken = (np.minimum(pairs["b_end"], pairs["end_at"]) - np.maximum(pairs["b_start"], pairs["start_at"])).groupby(
+        pairs["index"]).sum()
+    # One open block per provider, day and instants (as the SQL groups them), less all its time off.
+    blocks["taken"] = blocks.index.map(taken).fillna(0)
+    open_ = blocks.groupby(["provider_id", "day", "b_start", "b_end"])["taken"].sum().reset_index()
+    open_us = open_["b_end"] - open_["b_start"] - open_["taken"]
+    available = open_us.groupby([open_["provider_id"], _monday(open_["day"]).rename("week")]).sum() / 60_000_000
+
+    booked = f["booked"][f["booked"]["status"] != "cancelled"]
+    held = _us(booked["end_at"]) - _us(booked["start_at"])
+    week = _monday(_local(booked["start_at"], tz).dt.normalize()).rename("week")
+    booked = held.groupby([booked["provider_id"], week]).sum() / 60_000_000
+    minutes = pd.concat({"available": available, "booked": booked}, axis=1).reset_index()
+    out = minutes.merge(f["providers"], left_on="provider_id", right_on="id").rename(columns={"name": "provider"})
+    b, a = out["booked"].fillna(0), out["available"].fillna(0)
+    out = out[(b > 0) | (out["active"] & (a > 0))]
+    b, a = out["booked"].fillna(0), out["available"].fillna(0)
+    out = out.assign(booked_min=_rounded(b).astype("int64"), available_min=_rounded(a).astype("int64"),
+                     rate=b / a.where(a != 0))
+    return out.assign(_k=out["provider"].str.lower()).sort_values(["week", "_k", "provider_id"])
+
+
+def pandas_utilization_summary(f: dict[str, pd.DataFrame], start: date, end: date, closed: list[date], lo: datetime,
+                               hi: datetime, tz: str) -> pd.DataFrame:
+    """db.utilization_reports.utilization_summary as a one-row frame: the per provider-week minutes
+    (rounded as there) summed, completed visits and provider-days, new patients."""
+    from db.reports import months_of
+
+    weeks = pandas_utilization(f, start, end, closed, tz)
+    booked, available = int(weeks["booked_min"].sum()), int(weeks["available_min"].sum())
+    per_day = pandas_visits_per_day(f, tz)
+    days, visits = int(per_day["days"].sum()), int(per_day["visits"].sum())
+    new = int(pandas_new_patients(f["firsts"], months_of(start, end), lo, hi, tz)["new_patients"].sum())
+    return pd.DataFrame([{"booked_min": booked, "available_min": available,
+                          "rate": analytics.utilization_rate(booked, available), "visits": visits,
+                          "provider_days": days, "visits_per_day": visits / days if days else None,
+                          "new_patients": new}])
