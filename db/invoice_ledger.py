@@ -78,6 +78,7 @@ FROM picked x
 JOIN patients pt ON pt.id = x.patient_id
 LEFT JOIN providers pr ON pr.id = x.provider_id
 ORDER BY x.service_date DESC, x.id DESC
+LIMIT $limit
 """
 
 _TOTALS_SQL = _FILTERED + """
@@ -153,10 +154,11 @@ def ledger(conn: Connection, *, status: str | Iterable[str] | None = None, payer
 
 def ledger_table(conn: Connection, *, status: str | Iterable[str] | None = None, payer_id: int | None = None,
                  provider_id: int | None = None, start: date | None = None, end: date | None = None,
-                 patient_id: int | None = None):
+                 patient_id: int | None = None, limit: int | None = None):
     """The rows of :func:`ledger` as a ``pyarrow.Table`` to show (column titles as on screen,
-    status as its label, money as exact decimals): for ``st.dataframe``, not for computing."""
-    params = _params(status, payer_id, provider_id, start, end, patient_id)
+    status as its label, money as exact decimals): for ``st.dataframe``, not for computing.
+    Newest service first; ``limit`` keeps only that many (None: all)."""
+    params = {**_params(status, payer_id, provider_id, start, end, patient_id), "limit": limit}
     cur = conn.cursor()
     try:
         return cur.sql(_TABLE_SQL, params=params).to_arrow_table()

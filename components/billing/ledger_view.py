@@ -26,6 +26,8 @@ OPEN = "inv_open_no"  # the number of the invoice opened below the table
 TABLE = "inv_table"
 PATIENT = "inv_patient"
 PERIODS = ("All dates", "This month", "Last month", "Last 90 days", "This year", "Choose dates")
+# The most rows the table lists (the newest); the tiles and the CSV take every invoice chosen.
+TABLE_LIMIT = 2_000
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def filters(conn: Connection, today: date) -> Filters:
     return Filters(list(statuses) or None, payer_id, provider_id, start, end, patient_id)
 
 
-def totals(conn: Connection, chosen: Filters) -> None:
+def totals(conn: Connection, chosen: Filters) -> int:
+    """The selection's tiles; returns how many invoices it holds."""
     t = invoice_ledger.ledger_totals(conn, **chosen.kwargs())
     kpi.tiles([
         kpi.Tile("Invoices", f"{t['count']:,}",
@@ -111,6 +114,7 @@ def totals(conn: Connection, chosen: Filters) -> None:
                  help=f"Insurance owes {money_text(t['insurance_owes'])}; "
                       f"patients owe {money_text(t['patient_owes'])}."),
     ])
+    return t["count"]
 
 
 def _open_selected(ids: list[int]) -> None:
@@ -120,10 +124,11 @@ def _open_selected(ids: list[int]) -> None:
         st.session_state[OPEN] = ids[picked[0]]
 
 
-def table(conn: Connection, chosen: Filters) -> None:
+def table(conn: Connection, chosen: Filters, count: int) -> None:
     # An Arrow table straight from SQL: money stays exact decimals (never float), nothing is
-    # computed on it here, and thousands of rows show at once.
-    rows = invoice_ledger.ledger_table(conn, **chosen.kwargs())
+    # computed on it here, and thousands of rows show at once. At most TABLE_LIMIT, the newest:
+    # years of a large clinic's invoices would take seconds to send to the browser on every visit.
+    rows = invoice_ledger.ledger_table(conn, **chosen.kwargs(), limit=TABLE_LIMIT)
     if not rows.num_rows:
         st.info("No invoice matches these filters.")
         return
@@ -136,10 +141,13 @@ def table(conn: Connection, chosen: Filters) -> None:
                        "Service date": st.column_config.DateColumn(format="MM/DD/YYYY"),
                        "Charges": money, "Paid": money, "Adjusted": money, "Balance": money},
     )
+    if count > rows.num_rows:
+        st.caption(f"The newest {rows.num_rows:,} of these {count:,} invoices are listed (the tiles count them "
+                   "all): narrow the filters to see others, or download the CSV for every one.")
     st.caption("Click a row to open the invoice; click a column's title to sort.")
     st.download_button("Download CSV", key="inv_csv", icon=":material/download:",
                        **audited("invoice_ledger_csv", lambda: invoice_ledger.ledger_csv(conn, **chosen.kwargs()), category="billing", entity="invoice_ledger",
-                                 patient_id=chosen.patient_id, detail={"rows": rows.num_rows}),
+                                 patient_id=chosen.patient_id, detail={"rows": count}),
                        file_name="invoices.csv", mime="text/csv")
 
 
@@ -147,8 +155,7 @@ def show(conn: Connection, today: date) -> int | None:
     """Filters, totals, table; returns the number of the invoice to open (or None)."""
     chosen = filters(conn, today)
     try:
-        totals(conn, chosen)
-        table(conn, chosen)
+        table(conn, chosen, totals(conn, chosen))
     except ClinicError as exc:
         st.error(str(exc), icon=":material/error:")
     return st.number_input("Open invoice no.", min_value=1, step=1, value=None, key=OPEN,

@@ -47,6 +47,23 @@ def button(at, key: str):
     return at.button(key=key)
 
 
+def test_a_long_ledger_lists_the_newest_rows_and_says_so_while_the_tiles_count_every_invoice(
+        signed_in, app_env, monkeypatch):
+    from components.billing import ledger_view
+
+    monkeypatch.setattr(ledger_view, "TABLE_LIMIT", 5)
+    at = signed_in("billing").run()
+    at.switch_page("pages/invoices.py").run()
+    assert not at.exception, at.exception
+    with database(app_env) as conn:
+        t = ledger_totals(conn)
+    newest = query(app_env, "SELECT id FROM invoices ORDER BY service_date DESC, id DESC LIMIT 5")
+    shown = at.dataframe[0].value
+    assert list(shown["Invoice"]) == [i for (i,) in newest]
+    assert {m.label: m.value for m in at.metric}["Invoices"] == f"{t['count']:,}"
+    assert any(f"The newest 5 of these {t['count']:,} invoices are listed" in c.value for c in at.caption)
+
+
 def test_the_ledger_opens_with_totals_equal_to_the_database(signed_in, app_env):
     invoice_id = make_open(app_env)
     at = signed_in("billing").run()
