@@ -48,7 +48,8 @@ class Row:
     baseline: str | None = None
     baseline_ms: float | None = None
     # The target for this figure, where it sets one (p95 for the desk's operations,
-    # the median for warm pages), and which statistic it applies to.
+    # the median for warm pages), and which statistic it applies to. Rows of the "memory" group
+    # are in megabytes, not milliseconds (``extra["unit"]`` says so), their target too.
     target_ms: float | None = None
     target_on: str = "median_ms"
     samples: int = 0
