@@ -24,7 +24,7 @@ query), so the billing clerk's Invoices, the page likeliest to be slow, is timed
 Memory, after the timing: the server's peak resident size (VmHWM in /proc: the peak over its whole
 life, so the timing's three sessions too) and its current size, once five more signed-in sessions,
 each in its own browser context, have opened the five pages (those that settled in the timing) and
-stay open. The row carries megabytes in ``extra`` (its ms fields are 0): see ``memory_row``.
+stay open. Its row's figures are megabytes (``extra["unit"]``), its target 1.5 GB: see ``memory_row``.
 
 Only one process can open a DuckDB file: the caller must close ``ctx.conn`` before calling
 :func:`cases` (it may be None); this module uses only ``ctx.path`` and ``ctx.repeat``, and gives
