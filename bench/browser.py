@@ -334,13 +334,15 @@ def memory_row(browser, url: str, pid: int, skip: set[str], sessions: int = 5) -
 
 
 def cases(ctx: Context, screenshots: Path | None = None, *, links: tuple[str, ...] | None = None,
-          sessions: int = 5) -> list[Row]:
+          sessions: int = 5, chromium=None) -> list[Row]:
     """Start the server on ``ctx.path`` (``ctx.conn`` must be closed), then the click-to-settled
     rows of Calendar, Today, the Patients search, Analytics and Invoices, and the memory row. With
     ``screenshots`` (a folder), each page as settled on its warm-up visit goes there as bench-*.png,
     to look at: a figure is only worth something if the page drawn was the real one. ``links`` keeps
     only those pages (their sidebar links, e.g. ("Today",)) and ``sessions`` sets how many stay signed
-    in for the memory figure: the test of the benchmark runs a small part of it."""
+    in for the memory figure: the test of the benchmark runs a small part of it. ``chromium``: a
+    Playwright browser already running in this process (Playwright's sync API cannot start a
+    second one beside it); otherwise one is launched and closed here."""
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is not installed (apt-get install chromium): the browser part cannot run")
     try:
@@ -348,10 +350,21 @@ def cases(ctx: Context, screenshots: Path | None = None, *, links: tuple[str, ..
     except ImportError as exc:
         raise RuntimeError("the playwright package is not installed (pip install -r requirements-dev.txt)") from exc
 
-    repeat = max(1, ctx.repeat)
-    with serve(Path(ctx.path)) as (url, pid), sync_playwright() as pw:
-        started_mb = _status_mb(pid)["VmRSS"]
+    if chromium is not None:
+        return _cases(ctx, chromium, screenshots, links, sessions)
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            return _cases(ctx, browser, screenshots, links, sessions)
+        finally:
+            browser.close()
+
+
+def _cases(ctx: Context, browser, screenshots: Path | None, links: tuple[str, ...] | None,
+           sessions: int) -> list[Row]:
+    repeat = max(1, ctx.repeat)
+    with serve(Path(ctx.path)) as (url, pid):
+        started_mb = _status_mb(pid)["VmRSS"]
         tabs: dict[str, Tab] = {}
 
         def tab_for(role: str) -> Tab:
@@ -393,10 +406,12 @@ def cases(ctx: Context, screenshots: Path | None = None, *, links: tuple[str, ..
                                     lambda: _search_samples(tab_for("frontdesk"), repeat, shot), **kwargs))
             for tab in tabs.values():
                 tab.context.close()
+            tabs.clear()
             skipped = failed | {link for _, link, *_ in PAGES if links is not None and link not in links}
             memory = memory_row(browser, url, pid, skipped, sessions)
             memory.extra["rss_at_start_mb"] = started_mb
             rows.append(memory)
-        finally:
-            browser.close()
+        finally:  # on an error: the sessions still open close (the browser may be the caller's)
+            for tab in tabs.values():
+                tab.context.close()
     return rows

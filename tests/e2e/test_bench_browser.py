@@ -5,34 +5,25 @@ never asserted; that each figure was measured, on the page it names, is."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
-from bench import browser
+from bench import browser as bench_browser
 from bench.core import Context
 from tests.conftest import SEED_NOW, SEED_TODAY, TZ, copy_database
-from tests.e2e.conftest import _browser_missing_reason
 
 
 def test_the_browser_part_times_today_and_the_search_and_reads_the_servers_memory(seeded_template, tmp_path,
-                                                                                  clinic_clock):
-    reason = _browser_missing_reason()
-    if reason:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"browser tests cannot run under CI: {reason}")
-        pytest.skip(f"no browser: {reason}")
+                                                                                  clinic_clock, browser):
+    """``browser``: the browser tests' chromium (it skips or fails as they do when there is none)."""
     path = copy_database(seeded_template, tmp_path / "bench.duckdb")
     clinic_clock(SEED_NOW)  # the server's clinic clock is set to this process's
     shots = tmp_path / "shots"
     shots.mkdir()
 
-    rows = {r.name: r for r in browser.cases(Context(None, path, 1, SEED_TODAY, TZ, "test"), shots,
-                                             links=("Today",), sessions=1)}
+    rows = {r.name: r for r in bench_browser.cases(Context(None, path, 1, SEED_TODAY, TZ, "test"), shots,
+                                                   links=("Today",), sessions=1, chromium=browser)}
 
-    base = rows[browser.BASELINE]
+    base = rows[bench_browser.BASELINE]
     today = rows["Today, every provider: click to settled"]
-    search = rows[f"Patients, search “{browser.SEARCH}”: Enter to settled"]
+    search = rows[f"Patients, search “{bench_browser.SEARCH}”: Enter to settled"]
     for row in (base, today, search):
         assert row.samples == 1 and row.median_ms > 0 and "error" not in row.extra, row
     assert today.baseline == base.name and today.baseline_ms == base.median_ms and today.target_ms == 1000
