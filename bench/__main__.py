@@ -32,6 +32,7 @@ import db
 from bench import core
 from bench.core import Context, Row
 from clinic import timeutil
+from db import settings
 
 BENCH_TZ = "America/New_York"  # the seeder's default zone
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
@@ -92,7 +93,7 @@ def run(*, scale: str, path: Path, repeat: int, parts: tuple[str, ...], pages: t
         rows.append(core.timed_row("seed", f"seed the {scale} clinic", [seconds * 1000],
                                    target_ms=SEED_TARGET_MS.get(scale)))
         emit(f"seeded in {seconds:.1f} s")
-    conn = None
+    conn, tz = None, BENCH_TZ  # the seeder's zone until the file is opened (the browser part runs first)
     try:
         for part in PARTS:
             if part not in parts:
@@ -100,16 +101,10 @@ def run(*, scale: str, path: Path, repeat: int, parts: tuple[str, ...], pages: t
             emit(f"timing {part} ...")
             if part != "browser" and conn is None:
                 conn = db.connect(path)
-                tz = db.read_one(conn, "SELECT value FROM settings WHERE key = 'timezone'")[0]
+                tz = settings.timezone(conn)
             started = time.perf_counter()
-            ctx = Context(conn, path, repeat, timeutil.today(BENCH_TZ if conn is None else tz),
-                          BENCH_TZ if conn is None else tz, scale)
-            if part == "pages" and pages:
-                from bench import pages as page_bench
-
-                rows.extend(page_bench.cases(ctx, [c for c in page_bench.default_cases(ctx) if c.key in pages]))
-            else:
-                rows.extend(_part(part)(ctx))
+            ctx = Context(conn, path, repeat, timeutil.today(tz), tz, scale)
+            rows.extend(_part(part)(ctx, keys=pages) if part == "pages" else _part(part)(ctx))
             emit(f"  {part}: {time.perf_counter() - started:.0f} s")
     finally:
         if conn is not None:

@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-import db
-from bench.core import Context, Row, measure_row
+from bench.core import Context, Row, measure_row, round_trip
 
 
 def cases(ctx: Context) -> list[Row]:
@@ -24,6 +23,5 @@ def cases(ctx: Context) -> list[Row]:
         "invoice ledger, every owing invoice (rows)": lambda: invoice_ledger.ledger(conn, status=owing),
         "A/R aging": lambda: billing.ar_aging(conn, as_of=today),
     }
-    base = measure_row("billing", "SELECT 1 round trip", lambda: db.read(conn, "SELECT 1"), ctx.repeat)
-    return [measure_row("billing", name, fn, ctx.repeat, baseline=base.name, baseline_ms=base.median_ms)
-            for name, fn in timed.items()]
+    base = round_trip(conn, ctx.repeat)
+    return [measure_row("billing", name, fn, ctx.repeat, **base) for name, fn in timed.items()]

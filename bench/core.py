@@ -88,6 +88,16 @@ def measure_row(group: str, name: str, fn: Callable[[], object], repeat: int, **
     return timed_row(group, name, sample(fn, repeat), **kwargs)
 
 
+ROUND_TRIP = "SELECT 1 round trip"
+
+
+def round_trip(conn: db.Connection, repeat: int) -> dict[str, object]:
+    """A trivial query's round trip on a fresh cursor, timed now: the ``baseline`` and
+    ``baseline_ms`` of a database figure timed just after it."""
+    median = statistics.median(sample(lambda: db.read(conn, "SELECT 1"), repeat))
+    return {"baseline": ROUND_TRIP, "baseline_ms": median}
+
+
 @dataclass
 class Context:
     """What each part of the benchmark gets: the open database (the process's one connection to

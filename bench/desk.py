@@ -14,21 +14,20 @@ is tried, and a figure that fewer than half its runs produced is an error, not a
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 import db
-from bench.core import Context, Row, measure_row, sample, timed_row
+from bench.core import ROUND_TRIP, Context, Row, measure_row, round_trip, timed_row
 from clinic import calendar_events, timeutil
 from clinic.errors import ClinicError
 from db import (appointments, ar_reports, billing, break_glass, documents, inventory, messages, patient_intake,
                 patients, settings, slots, users, visit_types)
 
 GROUP = "desk"
-BASELINE = "SELECT 1 round trip"
+BASELINE = ROUND_TRIP
 T = TypeVar("T")
 
 
@@ -48,10 +47,11 @@ def cases(ctx: Context) -> list[Row]:
     rows: list[Row] = []
 
     def read_case(name: str, fn: Callable[[], object], target: float | None = None) -> None:
-        rows.append(measure_row(GROUP, name, fn, repeat, **_baseline(ctx), target_ms=target, target_on="p95_ms"))
+        rows.append(measure_row(GROUP, name, fn, repeat, **round_trip(conn, repeat), target_ms=target,
+                                target_on="p95_ms"))
 
     def write_case(name: str, act: Callable[[T], object], candidates: Iterable[T], target: float | None = None) -> None:
-        base = _baseline(ctx)
+        base = round_trip(conn, repeat)
         samples, changed, failed = sample_changes(name, act, candidates, repeat)
         rows.append(timed_row(GROUP, name, samples, **base, target_ms=target, target_on="p95_ms",
                               extra={"changed": changed, "failed": failed}))
@@ -170,12 +170,6 @@ def sample_changes(name: str, act: Callable[[T], object], candidates: Iterable[T
         raise RuntimeError(f"{name}: {len(changed)} of {len(changed) + len(failed)} runs made their change "
                            f"({repeat} timed wanted); refused: {failed[:5]}")
     return samples, changed, failed
-
-
-def _baseline(ctx: Context) -> dict[str, object]:
-    """A trivial query's round trip (a fresh cursor), timed just before a figure, to divide it by."""
-    median = statistics.median(sample(lambda: db.read(ctx.conn, "SELECT 1"), ctx.repeat))
-    return {"baseline": BASELINE, "baseline_ms": median}
 
 
 def _apart(found: list[slots.Slot], visit_type) -> list[slots.Slot]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-import db
-from bench.core import Context, Row, measure_row
+from bench.core import Context, Row, measure_row, round_trip
 
 
 def cases(ctx: Context) -> list[Row]:
@@ -28,6 +27,5 @@ def cases(ctx: Context) -> list[Row]:
             conn, **year, group="category", tz=tz),
         "morning restock list": lambda: restock.restock_list(conn, today=today),
     }
-    base = measure_row("inventory", "SELECT 1 round trip", lambda: db.read(conn, "SELECT 1"), ctx.repeat)
-    return [measure_row("inventory", name, fn, ctx.repeat, baseline=base.name, baseline_ms=base.median_ms)
-            for name, fn in timed.items()]
+    base = round_trip(conn, ctx.repeat)
+    return [measure_row("inventory", name, fn, ctx.repeat, **base) for name, fn in timed.items()]

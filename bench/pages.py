@@ -109,8 +109,8 @@ def default_cases(ctx: Context) -> list[PageCase]:
     return cases
 
 
-def cases(ctx: Context, pages: list[PageCase] | None = None, *, first_runs: int = 2,
-          clicks: dict[str, tuple[str, str]] | None = None) -> list[Row]:
+def cases(ctx: Context, pages: list[PageCase] | None = None, *, keys: tuple[str, ...] | None = None,
+          first_runs: int = 2, clicks: dict[str, tuple[str, str]] | None = None) -> list[Row]:
     """A row per page's warm rerun (baseline: its floor) and per page's first run (baseline: the
     empty page's first run), and the empty page's own row. ``clicks`` maps a name to (page key,
     button key prefix): a click that changes something, each on a different button (e.g. check in)."""
@@ -128,6 +128,8 @@ def cases(ctx: Context, pages: list[PageCase] | None = None, *, first_runs: int 
     _keep_navigation_v2()
     os.environ["CLINICDESK_DB"] = str(ctx.path)  # read when the app first opens its connection
     pages = pages if pages is not None else default_cases(ctx)
+    if keys:  # only these pages (manage.py bench --pages)
+        pages = [case for case in pages if case.key in keys]
     clicks = CLICKS if clicks is None else clicks
     accounts = {name: users.find_by_username(ctx.conn, name) for name in USERS}
 
