@@ -119,7 +119,8 @@ def load(
     exclude_id: int | None = None,
 ) -> scheduling.BookingContext:
     """Everything the rules need, read inside the booking transaction on ``cur`` (after the locks)."""
-    tz = (fixed[2] if len(fixed) > 2 else None) or timezone_of(cur)
+    fixed = Fixed(*fixed)  # a plain (closures, rules) pair too
+    tz = fixed.tz or timezone_of(cur)
     lo, hi = start - WINDOW, start + WINDOW
     blocking = list(scheduling.BLOCKING)
     provider_busy = [
@@ -158,7 +159,6 @@ def load(
             [provider_id, hi, lo],
         ).fetchall()
     ]
-    closures, rules = fixed[0], fixed[1]
     return scheduling.BookingContext(
         tz=tz,
         provider_name=provider[0],
@@ -166,11 +166,11 @@ def load(
         accepting_new=provider[2],
         hours=hours,
         time_off=time_off,
-        closures=closures,
+        closures=fixed.closures,
         provider_busy=provider_busy,
         patient_busy=patient_busy,
         patient_is_new=not seen_before,
-        rules=rules,
+        rules=fixed.rules,
     )
 
 
