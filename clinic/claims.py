@@ -28,7 +28,7 @@ Money is ``Decimal`` in whole cents; nothing here touches float, duckdb or strea
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Final
@@ -360,19 +360,3 @@ class StatusCount:
     total: Decimal = ZERO
     oldest_days: int | None = None  # days since service of the oldest claim in this status
     average_days: int | None = None
-    _ages: list[int] = field(default_factory=list, repr=False)
-
-
-def count_by_status(rows: Iterable[tuple[str, Decimal, int]], statuses: Sequence[str]) -> list[StatusCount]:
-    """(status, charge, age in days) rows -> a count per status in ``statuses`` order (empty ones too)."""
-    out = {s: StatusCount(s) for s in statuses}
-    for status, charge, age in rows:
-        bucket = out.setdefault(status, StatusCount(status))
-        bucket.count += 1
-        bucket.total += charge
-        bucket._ages.append(age)
-    for bucket in out.values():
-        if bucket._ages:
-            bucket.oldest_days = max(bucket._ages)
-            bucket.average_days = round(sum(bucket._ages) / len(bucket._ages))
-    return list(out.values())
