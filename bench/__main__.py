@@ -31,7 +31,7 @@ from pathlib import Path
 import db
 from bench import core
 from bench.core import Context, Row
-from clinic import timeutil
+from clinic import access, timeutil
 from db import settings
 
 BENCH_TZ = "America/New_York"  # the seeder's default zone
@@ -149,11 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}; the parts are {', '.join(PARTS)}")
+    pages = tuple(p.strip() for p in args.pages.split(",")) if args.pages else None
+    unknown = set(pages or ()) - set(access.PAGES)
+    if unknown:
+        parser.error(f"unknown page(s): {', '.join(sorted(unknown))}; the pages are {', '.join(access.PAGES)}")
 
     with tempfile.TemporaryDirectory(prefix="clinicdesk-bench-") as tmp:
         path = args.db or Path(tmp) / f"{args.scale}.duckdb"
-        result = run(scale=args.scale, path=path, repeat=args.repeat, parts=parts,
-                     pages=tuple(args.pages.split(",")) if args.pages else None)
+        result = run(scale=args.scale, path=path, repeat=args.repeat, parts=parts, pages=pages)
     rows = result.pop("_rows")
     print()
     for key, value in result["info"].items():

@@ -55,8 +55,12 @@ def test_the_benchmark_runs_at_the_smallest_scale_and_writes_its_report(tmp_path
     assert size["median_ms"] == pytest.approx(path.stat().st_size / 2**20, rel=1e-3)
 
 
-def test_an_unknown_part_is_refused_with_the_list_of_parts(tmp_path):
+def test_an_unknown_part_or_page_is_refused_with_the_list_to_choose_from(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "manage.py"), "bench", "--only", "pages,speed"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     assert "unknown part(s): speed" in done.stderr and "browser, desk" in done.stderr
+    typo = subprocess.run([sys.executable, str(ROOT / "manage.py"), "bench", "--pages", "today,invoice"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL)
+    assert typo.returncode == 2
+    assert "unknown page(s): invoice" in typo.stderr and "invoices" in typo.stderr
