@@ -93,16 +93,19 @@ _COUNTS_SQL = (
     " GROUP BY c.status"
 )
 # The claims that need work (clinic.claims.needs_work, checked again in Python): drafts, those with
-# the insurer, and denials whose invoice still owes. Paid and partly paid ones, and settled denials,
-# most of a clinic's history, are not read at all.
+# the insurer, and denials whose invoice still owes. Paid and partly paid ones, most of a clinic's
+# history, are not read at all, and only the picked claims' invoices are totalled (migration 021).
 _ITEMS_SQL = (
-    "SELECT c.id, c.control_number, c.status, c.rank, i.patient_id, pt.first_name || ' ' || pt.last_name,"
+    "WITH picked AS (SELECT id, invoice_id FROM claims WHERE list_contains($open, status) OR status = 'denied')"
+    " SELECT c.id, c.control_number, c.status, c.rank, i.patient_id, pt.first_name || ' ' || pt.last_name,"
     " coalesce(p.name, '(unknown payer)'), i.service_date, CAST(timezone($tz, c.submitted_at) AS DATE),"
     " CAST(coalesce(l.charge, 0) AS DECIMAL(12, 2)), b.balance, p.timely_filing_days"
-    " FROM claims c JOIN invoices i ON i.id = c.invoice_id JOIN invoice_balances b ON b.invoice_id = i.id"
-    " LEFT JOIN (SELECT claim_id, sum(charge) AS charge FROM claim_lines GROUP BY claim_id) l ON l.claim_id = c.id"
+    " FROM claims c JOIN invoices i ON i.id = c.invoice_id"
+    " JOIN invoices_balances((SELECT list(DISTINCT invoice_id) FROM picked)) b ON b.invoice_id = i.id"
+    " LEFT JOIN (SELECT claim_id, sum(charge) AS charge FROM claim_lines WHERE claim_id IN (SELECT id FROM picked)"
+    " GROUP BY claim_id) l ON l.claim_id = c.id"
     " LEFT JOIN payers p ON p.id = c.payer_id LEFT JOIN patients pt ON pt.id = i.patient_id"
-    " WHERE list_contains($open, c.status) OR (c.status = 'denied' AND b.balance > 0)"
+    " WHERE c.id IN (SELECT id FROM picked) AND (list_contains($open, c.status) OR (c.status = 'denied' AND b.balance > 0))"
     " ORDER BY i.service_date, c.id"
 )
 

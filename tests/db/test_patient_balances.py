@@ -66,3 +66,47 @@ def test_a_changed_rule_would_be_caught(seeded):
     differ = db.read_one(seeded, _SAME["no_refunds"], {"ids": [owner]})[0]
     assert differ == 2  # the refunded invoice's row, once from each side
     cur.close()
+
+
+# invoice_ar as migration 008 wrote it, over the whole invoice_balances view: migration 021 rewrote
+# the view to total only the invoices that can owe, and must give exactly these rows.
+_AR_BY_008 = """
+SELECT b.invoice_id, b.patient_id, b.service_date, b.balance, c.payer_id, c.claim_id,
+       CASE WHEN c.claim_id IS NULL THEN 'patient' ELSE 'insurance' END AS responsibility
+FROM invoice_balances b
+LEFT JOIN (SELECT invoice_id, payer_id, id AS claim_id,
+                  row_number() OVER (PARTITION BY invoice_id ORDER BY rank DESC, id DESC) AS n
+           FROM claims WHERE status IN ('draft', 'submitted', 'accepted', 'appealed')) c
+    ON c.invoice_id = b.invoice_id AND c.n = 1
+WHERE b.status IN ('open', 'partially_paid') AND b.balance > 0
+"""
+_AR_SAME = ("SELECT count(*) FROM ((SELECT * FROM invoice_ar EXCEPT ALL (" + _AR_BY_008 + ")) UNION ALL"
+            " ((" + _AR_BY_008 + ") EXCEPT ALL SELECT * FROM invoice_ar))")
+_BALANCES_SAME = ("SELECT count(*) FROM ((SELECT * FROM invoice_balances WHERE list_contains($ids, invoice_id)"
+                  " EXCEPT ALL SELECT * FROM invoices_balances($ids)) UNION ALL (SELECT * FROM invoices_balances($ids)"
+                  " EXCEPT ALL SELECT * FROM invoice_balances WHERE list_contains($ids, invoice_id)))")
+
+
+def test_invoice_ar_and_invoices_balances_give_the_whole_views_rows(seeded):
+    """Migration 021: invoice_ar reads only the open and partly paid invoices, and the macro
+    invoices_balances(ids) the listed ones; both give the rows of the rules they stand in for, for
+    every invoice, after a refund, a payment that settles an invoice and a claim made."""
+    billing = users.find_by_username(seeded, "billing")
+    payment_id, _ = db.read_one(
+        seeded, "SELECT a.payment_id, a.invoice_id FROM payment_applications a JOIN payments p ON p.id = a.payment_id"
+                " WHERE p.source = 'patient' AND NOT a.from_credit ORDER BY a.id LIMIT 1")
+    payments.reverse_payment(seeded, payment_id, reason="Card charged twice", user=billing)
+    owing_id, balance = db.read_one(
+        seeded, "SELECT invoice_id, balance FROM invoice_ar WHERE responsibility = 'patient'"
+                " ORDER BY invoice_id LIMIT 1")
+    payments.post_patient_payment(seeded, invoice_id=owing_id, amount=balance, method="cash", user=billing)
+    assert db.read_one(seeded, "SELECT count(*) FROM invoice_ar WHERE invoice_id = ?", [owing_id])[0] == 0
+
+    (rows,) = db.read_one(seeded, "SELECT count(*) FROM invoice_ar")
+    assert rows > 0 and db.read_one(seeded, "SELECT count(DISTINCT responsibility) FROM invoice_ar")[0] == 2
+    assert db.read_one(seeded, _AR_SAME)[0] == 0
+    every = [i for (i,) in db.read(seeded, "SELECT id FROM invoices ORDER BY id")]
+    assert db.read_one(seeded, _BALANCES_SAME, {"ids": every})[0] == 0
+    assert db.read_one(seeded, _BALANCES_SAME, {"ids": every[::7]})[0] == 0
+    assert db.read_one(seeded, "SELECT count(*) FROM invoices_balances($ids)", {"ids": every[::7]})[0] == len(every[::7])
+    assert db.read_one(seeded, "SELECT count(*) FROM invoices_balances($ids)", {"ids": []})[0] == 0
