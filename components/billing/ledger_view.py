@@ -19,12 +19,16 @@ from clinic.money import money_text
 from components import kpi
 from components.audit.downloads import audited
 from components.patient_search import patient_search
+from components.report_cache import cached
 from components.text import md
 from db import Connection, invoice_ledger, patients, payers, providers
 
 OPEN = "inv_open_no"  # the number of the invoice opened below the table
 TABLE = "inv_table"
 PATIENT = "inv_patient"
+# The ledger's totals and table, kept until the next write (components.report_cache): with every date
+# chosen they total all of a clinic's invoices, and a click that changes nothing need not do it again.
+_ledger = cached(invoice_ledger)
 PERIODS = ("All dates", "This month", "Last month", "Last 90 days", "This year", "Choose dates")
 # The most rows the table lists (the newest); the tiles and the CSV take every invoice chosen.
 TABLE_LIMIT = 2_000
@@ -103,7 +107,7 @@ def filters(conn: Connection, today: date) -> Filters:
 
 def totals(conn: Connection, chosen: Filters) -> int:
     """The selection's tiles; returns how many invoices it holds."""
-    t = invoice_ledger.ledger_totals(conn, **chosen.kwargs())
+    t = _ledger.ledger_totals(conn, **chosen.kwargs())
     kpi.tiles([
         kpi.Tile("Invoices", f"{t['count']:,}",
                  help=f"{t['drafts']:,} of them draft, lines worth {money_text(t['drafts_total'])} not billed yet."),
@@ -128,7 +132,7 @@ def table(conn: Connection, chosen: Filters, count: int) -> None:
     # An Arrow table straight from SQL: money stays exact decimals (never float), nothing is
     # computed on it here, and thousands of rows show at once. At most TABLE_LIMIT, the newest:
     # years of a large clinic's invoices would take seconds to send to the browser on every visit.
-    rows = invoice_ledger.ledger_table(conn, **chosen.kwargs(), limit=TABLE_LIMIT)
+    rows = _ledger.ledger_table(conn, **chosen.kwargs(), limit=TABLE_LIMIT)
     if not rows.num_rows:
         st.info("No invoice matches these filters.")
         return
