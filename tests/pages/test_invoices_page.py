@@ -118,9 +118,17 @@ def test_a_draft_line_is_edited_then_the_invoice_is_finalised(signed_in, app_env
     assert f"Invoice {invoice_id} finalised" in " ".join(s.value for s in at.success)
 
 
+def ledger_balance_tile(at) -> str:
+    """The ledger's Balance tile (the first; the opened invoice shows its own below)."""
+    return next(m.value for m in at.metric if m.label == "Balance")
+
+
 def test_a_patient_payment_is_posted_on_the_opened_invoice(signed_in, app_env):
     invoice_id = make_open(app_env, "135.00")
     at = open_invoice(signed_in, invoice_id)
+    with database(app_env) as conn:
+        before = ledger_totals(conn)["balance"]
+    assert ledger_balance_tile(at) == money_text(before)
     k = f"inv{invoice_id}_pay"
     at.text_input(key=f"{k}_amount").input("50.00")
     at.selectbox(key=f"{k}_method").select("card")
@@ -133,6 +141,10 @@ def test_a_patient_payment_is_posted_on_the_opened_invoice(signed_in, app_env):
     assert query(app_env, "SELECT status FROM invoices WHERE id = ?", [invoice_id]) == [("partially_paid",)]
     assert {m.label: m.value for m in at.metric}["Balance"] == "$85.00"
     assert any(f"Payment of \\$50.00 posted on invoice {invoice_id}" in s.value for s in at.success)
+    # The ledger's totals are kept between runs (report_cache); the payment's write made them new.
+    with database(app_env) as conn:
+        assert ledger_totals(conn)["balance"] == before - D("50.00")
+    assert ledger_balance_tile(at) == money_text(before - D("50.00"))
     assert at.text_input(key=f"{k}_amount").value == ""
 
 
