@@ -187,3 +187,23 @@ def test_voiding_an_invoice_with_money_on_it_is_refused_by_the_reason_and_change
         "Money was applied to this invoice, so it cannot be voided: post an adjustment instead."]
     assert at.text_input(key=f"{form}_reason").value == "Billed twice"
     assert query(app_env, "SELECT status FROM invoices WHERE id = ?", [invoice_id]) == [("partially_paid",)]
+
+
+def test_a_draft_invoice_made_from_the_unbilled_list_leaves_the_list(signed_in, app_env):
+    """The unbilled visits are kept between runs (report_cache): billing one makes the list new."""
+    from db.invoice_ledger import unbilled
+
+    with database(app_env) as conn:
+        before = unbilled(conn, as_of=SEED_TODAY)
+    assert len(before) >= 2  # the seed leaves some visits unbilled
+    at = signed_in("billing").run()
+    at.switch_page("pages/invoices.py").run()
+    assert not at.exception, at.exception
+    assert any(f"{len(before):,} completed visit(s) with no invoice" in c.value for c in at.caption)
+
+    at.selectbox(key="inv_unbilled_pick").select(before[-1].appointment_id).run()
+    at = button(at, "inv_unbilled_bill").click().run()
+    assert not at.exception, at.exception
+    made = query(app_env, "SELECT id, status FROM invoices WHERE appointment_id = ?", [before[-1].appointment_id])
+    assert len(made) == 1 and made[0][1] == "draft"
+    assert any(f"{len(before) - 1:,} completed visit(s) with no invoice" in c.value for c in at.caption)
