@@ -81,6 +81,10 @@ def run(*, scale: str, path: Path, repeat: int, parts: tuple[str, ...], pages: t
                                "measured_at": datetime.now().isoformat(timespec="seconds"), "machine": machine()}
     rows: list[Row] = []
     set_working_morning(BENCH_TZ)
+    # No automatic daily backup in the timed app (AppTest here, the browser part's server inherits
+    # this environment): on a new day its first request would copy the whole file in a background
+    # thread, a once-a-day cost, in the middle of the figures (and on the connection being timed).
+    os.environ["CLINICDESK_DAILY_BACKUP"] = "off"
     if not path.exists():
         emit(f"seeding the {scale} clinic into {path} ...")
         conn = db.connect(path)

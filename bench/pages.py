@@ -177,6 +177,8 @@ def _page_rows(ctx: Context, case: PageCase, user, label: str, recorder: _Record
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from components import report_cache
+
     def opened():
         at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
         at.session_state["user_id"] = user.id
@@ -187,6 +189,7 @@ def _page_rows(ctx: Context, case: PageCase, user, label: str, recorder: _Record
     rows, first = [], []
     for _ in range(first_runs):
         st.cache_data.clear()  # a first run: nothing of this page's data cached yet
+        report_cache.clear()  # (its shared results too)
         at = opened()
         at.switch_page(f"pages/{case.key}.py")
         first.append(_run(at, label))

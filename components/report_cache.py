@@ -30,9 +30,17 @@ def _call(module: str, name: str, database: str, version: int, args: tuple, kwar
     return getattr(importlib.import_module(module), name)(_conn, *args, **dict(kwargs))
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _shared_call(module: str, name: str, database: str, version: int, args: tuple, kwargs: tuple,
+                 _conn: db.Connection) -> Any:
+    del database, version  # only part of the key
+    return getattr(importlib.import_module(module), name)(_conn, *args, **dict(kwargs))
+
+
 class _Cached:
-    def __init__(self, module: ModuleType):
+    def __init__(self, module: ModuleType, shared: bool):
         self._module = module
+        self._call = _shared_call if shared else _call
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._module, name)
@@ -40,13 +48,24 @@ class _Cached:
             return value  # constants and classes pass through
 
         def read(conn: db.Connection, *args: Any, **kwargs: Any) -> Any:
-            return _call(self._module.__name__, name, db.database_file(conn), db.data_version(), args,
-                         tuple(sorted(kwargs.items())), conn)
+            return self._call(self._module.__name__, name, db.database_file(conn), db.data_version(), args,
+                              tuple(sorted(kwargs.items())), conn)
 
         read.__doc__ = value.__doc__
         return read
 
 
-def cached(module: ModuleType) -> Any:
-    """``module`` (a db/ report module) with every function's result kept until the next write."""
-    return _Cached(module)
+def cached(module: ModuleType, *, shared: bool = False) -> Any:
+    """``module`` (a db/ report module) with every function's result kept until the next write.
+
+    Each read gets its own copy of the result (st.cache_data), unless ``shared``: then every read
+    gets the one object kept (st.cache_resource), for results too large to copy on every rerun
+    (the claims work list: thousands of claims, a third of a second to unpickle). A shared
+    result must be treated as read-only."""
+    return _Cached(module, shared)
+
+
+def clear() -> None:
+    """Forget every kept result, copied and shared (the benchmark's first runs start from nothing)."""
+    _call.clear()
+    _shared_call.clear()

@@ -50,8 +50,9 @@ work_tab, send_tab, remit_tab = st.tabs(TABS, key="claims_tab", bind="query-para
 
 
 # Kept until the next write (components.report_cache): a clerk's clicks that change nothing (a tab, a
-# claim opened, a filter) do not total a large clinic's claims again.
-work_reads = cached(claim_work)
+# claim opened, a filter) do not total a large clinic's claims again. Shared, not copied: the work list
+# of a large clinic is tens of thousands of claims (read-only here).
+work_reads = cached(claim_work, shared=True)
 
 
 def work_list_tab() -> None:
@@ -76,13 +77,13 @@ def work_list_tab() -> None:
 
     st.subheader("Open a claim", divider="gray")
     search = st.text_input("Find any claim", key="claims_find", placeholder="Claim number or patient name",
-                           help="Empty: choose among the open claims of the work list.")
+                           help=f"Empty: choose among the first {work_list.LIST_LIMIT:,} open claims of the work list.")
     if search.strip():
         found = claims.find_claims(conn, text=search)
         labels = {c.id: f"{c.control_number} · {c.patient_name} · {c.payer_name} · {c.status.replace('_', ' ')}"
                   for c in found}
     else:
-        labels = {i.claim_id: work_list.item_label(i) for i in work.open_items}
+        labels = {i.claim_id: work_list.item_label(i) for i in work.open_items[:work_list.LIST_LIMIT]}
     picked = st.session_state.get(PICK)
     if picked is not None and picked not in labels:
         # A claim just made or answered (now paid) stays open on the page.

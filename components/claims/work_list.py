@@ -13,6 +13,10 @@ from components.kpi import Tile, tiles
 from db.claim_work import WorkItem, WorkList
 
 RANK_LABELS = {1: "Primary", 2: "Secondary"}
+# The most claims a table (and the claim picker) lists: the first, the most urgent in each table's
+# order. A large clinic has tens of thousands of open claims, seconds to build and send on every
+# rerun; "Find any claim" opens any of them.
+LIST_LIMIT = 2_000
 
 
 def item_label(item: WorkItem) -> str:
@@ -57,7 +61,10 @@ def _show(items: list[WorkItem], key: str, *, extra: str | None = None, empty: s
     if not items:
         st.caption(empty)
         return
-    st.dataframe(_table(items, extra), hide_index=True, key=key, column_config=_COLUMNS)
+    st.dataframe(_table(items[:LIST_LIMIT], extra), hide_index=True, key=key, column_config=_COLUMNS)
+    if len(items) > LIST_LIMIT:
+        st.caption(f"The first {LIST_LIMIT:,} of these {len(items):,} claims are listed, the most urgent first; "
+                   "“Find any claim” below opens any of them.")
 
 
 def show(work: WorkList, *, awaiting_count: int, awaiting_total) -> None:

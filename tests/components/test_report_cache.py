@@ -55,3 +55,24 @@ def test_two_databases_never_share_a_cached_figure(seeded, tmp_path):
     finally:
         other.close()
     assert cached_reports.no_show_summary(seeded, **PERIOD) == before  # its own entry, still cached
+
+
+def test_a_shared_report_is_the_one_object_until_a_write_then_new_and_clear_forgets_it(seeded):
+    """``shared=True`` (the claims work list): every read gets the same object, not a copy, until a
+    write commits; ``clear`` (the benchmark's first runs) forgets it."""
+    from components import report_cache
+
+    shared = cached(reports, shared=True)
+    first = shared.no_show_summary(seeded, **PERIOD)
+    assert first == reports.no_show_summary(seeded, **PERIOD)
+    assert shared.no_show_summary(seeded, **PERIOD) is first
+    assert cached(reports).no_show_summary(seeded, **PERIOD) is not cached(reports).no_show_summary(seeded, **PERIOD)
+
+    with db.transaction(seeded) as cur:
+        cur.execute("UPDATE appointments SET status = 'no_show' WHERE id = (SELECT min(id) FROM appointments"
+                    " WHERE status = 'completed' AND start_at >= ?)", [SEED_TODAY - timedelta(days=20)])
+    fresh = shared.no_show_summary(seeded, **PERIOD)
+    assert fresh is not first and fresh["no_shows"] == first["no_shows"] + 1 == _no_shows(seeded)
+
+    report_cache.clear()
+    assert shared.no_show_summary(seeded, **PERIOD) is not fresh

@@ -122,3 +122,20 @@ def test_a_denied_claim_is_listed_with_its_reason_and_opens_with_its_answer(sign
     at.run()
     assert "Say what the appeal argues." in [e.value for e in at.error]
     assert query(app_env, "SELECT status FROM claims WHERE id = ?", [claim_id]) == [("denied",)]
+
+
+def test_a_long_work_list_lists_the_most_urgent_claims_and_says_how_many_there_are(signed_in, app_env,
+                                                                                  monkeypatch):
+    from components.claims import work_list
+
+    monkeypatch.setattr(work_list, "LIST_LIMIT", 3)
+    with database(app_env) as conn:
+        work = billing.claim_work_list(conn, as_of=SEED_TODAY)
+    assert len(work.open_items) > 3
+    at = signed_in("billing").run()
+    at.switch_page("pages/claims.py").run()
+    assert not at.exception, at.exception
+    listed = at.dataframe[1].value  # after the counts by status
+    assert list(listed["claim"]) == [i.control_number for i in work.open_items[:3]]
+    assert any(f"The first 3 of these {len(work.open_items):,} claims are listed" in c.value for c in at.caption)
+    assert at.selectbox(key="claims_pick").options == [work_list.item_label(i) for i in work.open_items[:3]]
