@@ -345,10 +345,15 @@ def _denial_totals(conn: Connection, lo: datetime, hi: datetime) -> tuple[int, i
 
 
 _CLAIM_TOTALS = "(SELECT claim_id, sum(charge) AS charge FROM claim_lines GROUP BY claim_id)"
-_CLAIMS_NOW = f"""
-SELECT c.status, count(*), CAST(coalesce(sum(t.charge), 0) AS DECIMAL(18, 2))
-FROM claims c LEFT JOIN {_CLAIM_TOTALS} t ON t.claim_id = c.id
-GROUP BY c.status
+# Now: the claims counted per status, and their lines' charges summed per status of their claim
+# (totalling each claim's lines first built a group per claim: three times slower on the large clinic).
+_CLAIMS_NOW = """
+WITH counted AS (SELECT status, count(*) AS n FROM claims GROUP BY status),
+billed AS (
+    SELECT c.status, sum(l.charge) AS charge FROM claim_lines l JOIN claims c ON c.id = l.claim_id GROUP BY c.status
+)
+SELECT n.status, n.n, CAST(coalesce(b.charge, 0) AS DECIMAL(18, 2))
+FROM counted n LEFT JOIN billed b ON b.status = n.status
 """
 # A claim's status at the end of a day: its status now, unless it changed after that day; then its
 # last event by then (ties on the time broken by the event's id). Only the claims that changed since
@@ -424,24 +429,25 @@ def days_to_payment(conn: Connection, *, start: date, end: date) -> pd.DataFrame
 
 # The balance rule of view invoice_balances (007) and the "who owes it" rule of view invoice_ar
 # (008), for the owing invoices served on or before $cut only (those views total every invoice
-# first). tests/db/test_billing_reports.py checks it against the views.
+# first). tests/db/test_billing_reports.py checks it against the views. The lines and money of every
+# invoice go through one join with those invoices and one sum per invoice (a sum per table, each
+# joined back, took half as long again). An invoice without lines or money owes nothing: no row.
 _OVER_90 = """
 WITH inv AS (
     SELECT id, patient_id, service_date FROM invoices
     WHERE list_contains($owing, status) AND service_date <= $cut
       AND id NOT IN (SELECT invoice_id FROM claims WHERE list_contains($waits, status))
 ),
-l AS (SELECT invoice_id, sum(quantity * unit_price) AS t FROM invoice_lines
-      WHERE invoice_id IN (SELECT id FROM inv) GROUP BY 1),
-a AS (SELECT invoice_id, sum(amount) AS t FROM payment_applications
-      WHERE invoice_id IN (SELECT id FROM inv) GROUP BY 1),
-j AS (SELECT invoice_id, sum(amount) AS t FROM adjustments WHERE invoice_id IN (SELECT id FROM inv) GROUP BY 1),
-r AS (SELECT invoice_id, sum(amount) AS t FROM refunds WHERE invoice_id IN (SELECT id FROM inv) GROUP BY 1),
+money AS (
+    SELECT invoice_id, quantity * unit_price AS amount FROM invoice_lines
+    UNION ALL SELECT invoice_id, -amount FROM payment_applications
+    UNION ALL SELECT invoice_id, -amount FROM adjustments
+    UNION ALL SELECT invoice_id, amount FROM refunds
+),
 b AS (
-    SELECT inv.patient_id, inv.service_date,
-           coalesce(l.t, 0) - coalesce(a.t, 0) - coalesce(j.t, 0) + coalesce(r.t, 0) AS balance
-    FROM inv LEFT JOIN l ON l.invoice_id = inv.id LEFT JOIN a ON a.invoice_id = inv.id
-    LEFT JOIN j ON j.invoice_id = inv.id LEFT JOIN r ON r.invoice_id = inv.id
+    SELECT inv.patient_id, inv.service_date, sum(m.amount) AS balance
+    FROM inv JOIN money m ON m.invoice_id = inv.id
+    GROUP BY inv.id, inv.patient_id, inv.service_date
 )
 SELECT pt.last_name || ', ' || pt.first_name, pt.mrn, CAST(sum(b.balance) AS DECIMAL(18, 2)) AS balance,
        min(b.service_date), b.patient_id
