@@ -21,6 +21,7 @@ The rules every function here follows:
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -37,12 +38,38 @@ from db import Connection, read, read_df, settings
 LEAD_TIME_REACH = timedelta(days=analytics.LEAD_TIME_LIMITS[-1] + 2)
 BY = ("weekday", "hour", "provider", "visit_type", "lead_time", "age_group", "reminder", "new_vs_returning")
 
+_OFFSET = re.compile(r"%OFFSET\[(.+?)\]%")
+
+
+def local_time(us: str) -> str:
+    """SQL for the clinic-local wall-clock TIMESTAMP of ``us`` (an SQL expression of this module:
+    epoch microseconds of an instant), placed by $since/$offsets (see ``LOCAL_TIME``). It holds a
+    marker that :func:`with_offsets` writes out once the number of offsets is known."""
+    return f"make_timestamp({us} + %OFFSET[{us}]%)"
+
+
+@functools.lru_cache(maxsize=256)
+def with_offsets(sql: str, count: int) -> str:
+    """``sql`` with each :func:`local_time` marker written out for ``count`` offsets ($offsets[1]
+    from the beginning of time, each next one from its $since on). Only the number of branches
+    varies with the zone; the instants and offsets stay parameters."""
+    def case(match: re.Match) -> str:
+        us = match.group(1)
+        branches = "".join(f" WHEN {us} >= list_extract(CAST($since AS BIGINT[]), {n})"
+                           f" THEN list_extract(CAST($offsets AS BIGINT[]), {n})" for n in range(count, 1, -1))
+        first = "list_extract(CAST($offsets AS BIGINT[]), 1)"
+        return f"CASE{branches} ELSE {first} END" if branches else first
+
+    return _OFFSET.sub(case, sql)
+
+
 # An appointment's clinic-local start, from ``us`` (its start in epoch microseconds) and the zone's
 # UTC offsets over the period ($since: the instants each offset starts, $offsets: the offsets, both
-# from zoneinfo in :func:`_utc_offsets`). timezone() with ICU, row by row, cost about three times as
-# much over a year of the large clinic; a period has only a few offset changes to look through.
-LOCAL_TIME = ("make_timestamp(us + list_extract(CAST($offsets AS BIGINT[]),"
-          " len(list_filter(CAST($since AS BIGINT[]), lambda s: s <= us))))")
+# from zoneinfo in :func:`utc_offsets`). timezone() with ICU, row by row, cost about three times as
+# much over a year of the large clinic. The marker is written out by :func:`with_offsets` (run()
+# does it) as a CASE over the period's few offset changes, latest first: a list lambda looking
+# them up (list_filter per row) cost a third of a year's no-show query.
+LOCAL_TIME = local_time("us")
 
 # The period's appointments whose outcome is known (completed or no-show), with their clinic-local
 # start. ``missed`` is the no-show flag that every rate sums.
@@ -72,7 +99,7 @@ _KEYED = {
     # Start date minus booked date, both in the clinic's calendar. booked_at is placed by the same
     # offsets, taken from LEAD_TIME_REACH days before the period (no_show_rates): a booking made
     # before that is "31+" whatever its offset. (timezone() with ICU per row took 60% of the query.)
-    "lead_time": "SELECT CAST(local_start AS DATE) - CAST(" + re.sub(r"\bus\b", "epoch_us(booked_at)", LOCAL_TIME)
+    "lead_time": "SELECT CAST(local_start AS DATE) - CAST(" + local_time("epoch_us(booked_at)")
                  + " AS DATE) AS k, " + _COUNTS + " FROM due GROUP BY k",
     # Full years on the appointment's date (a 29 February birthday counts from 1 March), as
     # clinic.analytics.age_on.
@@ -154,6 +181,8 @@ PARAM = re.compile(r"\$(\w+)")
 
 def run(conn: Connection, sql: str, params: dict[str, Any], *, frame: bool = True):
     """Run ``sql`` with the parameters it names (DuckDB refuses unused named parameters)."""
+    if "%OFFSET[" in sql:
+        sql = with_offsets(sql, len(params["offsets"]))
     used = set(PARAM.findall(sql))
     values = {k: v for k, v in params.items() if k in used}
     return read_df(conn, sql, values) if frame else read(conn, sql, values)
@@ -167,7 +196,7 @@ def period_params(conn: Connection, start: date, end: date, tz: str | None) -> d
     tz = tz or settings.timezone(conn)
     lo, _ = timeutil.day_bounds(start, tz)
     hi, _ = timeutil.day_bounds(end, tz)
-    since, offsets = _utc_offsets(tz, lo, hi)
+    since, offsets = utc_offsets(tz, lo, hi)
     return {"tz": tz, "lo": lo, "hi": hi, "start": start, "end": end, "since": since, "offsets": offsets}
 
 
@@ -175,7 +204,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
 
 
-def _utc_offsets(tz: str, lo: datetime, hi: datetime) -> tuple[list[int], list[int]]:
+def utc_offsets(tz: str, lo: datetime, hi: datetime) -> tuple[list[int], list[int]]:
     """The UTC offsets of zone ``tz`` over [lo, hi] in microseconds, each with the instant (epoch
     microseconds) from which it holds; the first holds from the beginning of time. Found a day at a
     time, each change then pinned to the microsecond by halving."""
@@ -240,7 +269,7 @@ def no_show_rates(conn: Connection, by: str, *, start: date, end: date, provider
         raise ValueError(f"by must be one of {', '.join(BY)}")
     params = {**period_params(conn, start, end, tz), "provider_id": provider_id, "type_id": type_id, **_LABELS.get(by, {})}
     if by == "lead_time":  # the offsets must also hold for the bookings made up to LEAD_TIME_REACH days before
-        params["since"], params["offsets"] = _utc_offsets(params["tz"], params["lo"] - LEAD_TIME_REACH, params["hi"])
+        params["since"], params["offsets"] = utc_offsets(params["tz"], params["lo"] - LEAD_TIME_REACH, params["hi"])
     return run(conn, _NO_SHOW_RATES[by], params)
 
 
