@@ -101,6 +101,30 @@ def test_an_unknown_patient_is_refused_with_a_message(clinic):
     assert err.value.field == "patient"
 
 
+@pytest.mark.parametrize("status", ["inactive", "merged"])
+def test_an_inactive_or_merged_patient_is_refused_and_nothing_is_written(clinic, status):
+    conn = clinic["conn"]
+    patient = make_patient(conn)
+    conn.cursor().execute("UPDATE patients SET status = ? WHERE id = ?", [status, patient])
+    with pytest.raises(ClinicError, match="not active") as err:
+        book(clinic, at(2, 9), patient=patient)
+    assert err.value.field == "patient"
+    assert db.read(conn, "SELECT count(*) FROM appointments")[0][0] == 0
+    assert db.read(conn, "SELECT booking_version FROM patients WHERE id = ?", [patient]) == [(0,)]
+
+
+def test_a_taken_time_is_refused_as_taken_before_any_other_rule(clinic):
+    conn = clinic["conn"]
+    book(clinic, at(2, 9))
+    conn.cursor().execute("UPDATE providers SET active = FALSE WHERE id = ?", [clinic["provider"]])
+    with pytest.raises(scheduling.ProviderBusy, match="Dr. Ames already has a patient at Mon 02 Mar 09:00"):
+        book(clinic, at(2, 9))
+    patient = make_patient(conn)
+    book(clinic, at(2, 10), patient=patient, provider=make_provider(conn, name="Dr. Berg"))
+    with pytest.raises(scheduling.PatientBusy, match="overlapping Mon 02 Mar 10:00"):
+        book(clinic, at(2, 10), patient=patient)
+
+
 def test_a_booking_across_the_spring_forward_change_keeps_the_local_wall_clock(clinic):
     # Book 09:00 on the Friday before and the Monday after 8 March 2026 (clocks go forward).
     before = book(clinic, at(6, 9))
