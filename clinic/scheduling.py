@@ -331,6 +331,13 @@ def check_booking(
     return end, busy_until
 
 
+def history_matters(visit_type: VisitType, accepting_new: bool) -> bool:
+    """Whether :func:`check_booking` can turn on ``BookingContext.patient_is_new``: only for a
+    new-patients-only visit type or a provider not accepting new patients. Otherwise the patient's
+    history need not be read."""
+    return visit_type.new_patients_only or not accepting_new
+
+
 def no_show_possible_from(start_at: datetime, rules: Rules) -> datetime:
     """The first instant an appointment starting at ``start_at`` may be marked no-show: its start
     plus the grace period. Before it, the UI disables No-show and says from when."""

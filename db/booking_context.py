@@ -157,25 +157,30 @@ def load(
     start: datetime,
     exclude_id: int | None = None,
     busy: Busy | None = None,
+    visit: scheduling.VisitType | None = None,
 ) -> scheduling.BookingContext:
     """Everything the rules need, read inside the booking transaction on ``cur`` (after the locks).
 
     ``busy``: what :func:`busy_around` read earlier in this same transaction (a booking reads it
     before its locks, to fail fast): one snapshot, and the locks change no appointment, so it
-    is what a read here would give."""
+    is what a read here would give. ``visit``: the visit type checked; when no rule can turn on
+    the patient's history with it (``scheduling.history_matters``), the history is not read and
+    the patient counts as new."""
     fixed = Fixed(*fixed)  # a plain (closures, rules) pair too
     tz = fixed.tz or timezone_of(cur)
     lo, hi = start - WINDOW, start + WINDOW
     if busy is None:
         busy = busy_around(cur, provider_id=provider_id, patient_id=patient_id, start=start, exclude_id=exclude_id)
     provider_busy, patient_busy = busy
-    # EXISTS, not count(*): the scan stops at the first visit found (a patient's visits are spread
-    # over the whole table, so no zone map narrows it).
-    seen_before = cur.execute(
-        "SELECT EXISTS (SELECT 1 FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')"
-        " AND id IS DISTINCT FROM ?)",
-        [patient_id, exclude_id],
-    ).fetchone()[0]
+    seen_before = False
+    if visit is None or scheduling.history_matters(visit, provider[2]):
+        # EXISTS, not count(*): the scan stops at the first visit found (a patient's visits are
+        # spread over the whole table, so no zone map narrows it; a new patient's scans it all).
+        seen_before = cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')"
+            " AND id IS DISTINCT FROM ?)",
+            [patient_id, exclude_id],
+        ).fetchone()[0]
     hours = [
         scheduling.Block(int(w), s, e)
         for w, s, e in cur.execute(

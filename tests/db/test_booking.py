@@ -125,6 +125,27 @@ def test_a_taken_time_is_refused_as_taken_before_any_other_rule(clinic):
         book(clinic, at(2, 10), patient=patient)
 
 
+def test_new_patient_rules_see_the_patients_history_when_booking_and_moving(clinic):
+    conn = clinic["conn"]
+    first_visit = make_visit_type(conn, name="New patient", duration_min=30, new_patients_only=True)
+    closed = make_provider(conn, name="Dr. Cole", accepting_new=False)
+    seen, fresh = make_patient(conn), make_patient(conn)
+    visit = book(clinic, at(2, 9), patient=seen)
+    conn.cursor().execute("UPDATE appointments SET status = 'completed' WHERE id = ?", [visit])
+    with pytest.raises(scheduling.NewPatientsOnly):
+        appointments.book(conn, patient_id=seen, provider_id=clinic["provider"], type_id=first_visit,
+                          start=at(3, 9), user=clinic["user"], now=NOW)
+    appointments.book(conn, patient_id=fresh, provider_id=clinic["provider"], type_id=first_visit,
+                      start=at(3, 9), user=clinic["user"], now=NOW)
+    with pytest.raises(scheduling.NotAcceptingNewPatients):
+        book(clinic, at(4, 9), patient=make_patient(conn), provider=closed)
+    later = book(clinic, at(4, 9), patient=seen, provider=closed)
+    elsewhere = book(clinic, at(4, 10), patient=make_patient(conn))  # a new patient, an accepting provider
+    with pytest.raises(scheduling.NotAcceptingNewPatients):
+        appointments.reschedule(conn, elsewhere, start=at(4, 11), provider_id=closed, user=clinic["user"], now=NOW)
+    appointments.reschedule(conn, later, start=at(4, 11), provider_id=clinic["provider"], user=clinic["user"], now=NOW)
+
+
 def test_a_booking_across_the_spring_forward_change_keeps_the_local_wall_clock(clinic):
     # Book 09:00 on the Friday before and the Monday after 8 March 2026 (clocks go forward).
     before = book(clinic, at(6, 9))
