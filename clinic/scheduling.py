@@ -331,6 +331,13 @@ def check_booking(
     return end, busy_until
 
 
+def history_matters(visit_type: VisitType, accepting_new: bool) -> bool:
+    """Whether :func:`check_booking` can turn on ``BookingContext.patient_is_new``: only for a
+    new-patients-only visit type or a provider not accepting new patients. Otherwise the patient's
+    history need not be read."""
+    return visit_type.new_patients_only or not accepting_new
+
+
 def no_show_possible_from(start_at: datetime, rules: Rules) -> datetime:
     """The first instant an appointment starting at ``start_at`` may be marked no-show: its start
     plus the grace period. Before it, the UI disables No-show and says from when."""
@@ -377,6 +384,14 @@ def free_slots(
     Candidates start at each working block's start and every ``step_min`` after; each is run
     through the same rules as a real booking (patient rules aside, when no patient is given).
     """
+    for start in candidate_starts(day, visit_type, ctx, step_min=step_min):
+        if is_bookable(start, visit_type, ctx, now=now):
+            yield start
+
+
+def candidate_starts(day: date, visit_type: VisitType, ctx: BookingContext, *, step_min: int = 15) -> Iterator[datetime]:
+    """The start times :func:`free_slots` tries on ``day`` (UTC instants, in its order), before any
+    rule: none on a closed day or for an inactive provider."""
     if day in ctx.closures or not ctx.provider_active:
         return
     duration = timedelta(minutes=visit_type.duration_min)
@@ -384,10 +399,14 @@ def free_slots(
         b_start, b_end = block_instants(day, block, ctx.tz)
         candidate = b_start
         while candidate + duration <= b_end:
-            try:
-                check_booking(candidate.astimezone(timezone.utc), visit_type, ctx, now=now)
-            except ClinicError:
-                pass
-            else:
-                yield candidate.astimezone(timezone.utc)
+            yield candidate.astimezone(timezone.utc)
             candidate += timedelta(minutes=step_min)
+
+
+def is_bookable(start: datetime, visit_type: VisitType, ctx: BookingContext, *, now: datetime) -> bool:
+    """Whether :func:`check_booking` lets ``start`` through (a free slot)."""
+    try:
+        check_booking(start, visit_type, ctx, now=now)
+    except ClinicError:
+        return False
+    return True

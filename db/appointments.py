@@ -136,12 +136,13 @@ def book_in(
     # Fail fast, without writing, when a committed booking already holds the time: the losers of
     # a race then stop at once on their retry instead of contending again.
     visit_type = booking_context.visit_type(cur, type_id)
-    booking_context.refuse_if_visibly_taken(cur, provider_id, patient_id, start, visit_type)
+    busy = booking_context.busy_around(cur, provider_id=provider_id, patient_id=patient_id, start=start)
+    booking_context.refuse_if_visibly_taken(cur, busy, provider_id, start, visit_type)
     provider = booking_context.lock_provider(cur, provider_id)
     booking_context.lock_patient(cur, patient_id)
     actor = acting(cur, user, "appointments.book")
     ctx = booking_context.load(cur, fixed, provider=provider, provider_id=provider_id, patient_id=patient_id,
-                               start=start)
+                               start=start, busy=busy, visit=visit_type)
     end, busy_until = scheduling.check_booking(start, visit_type, ctx, now=now or now_utc(),
                                                ignore_notice=ignore_notice)
     (appointment_id,) = cur.execute(
@@ -188,7 +189,7 @@ def reschedule(
         actor = acting(cur, user, "appointments.book")
         visit_type = booking_context.visit_type(cur, type_id)
         ctx = booking_context.load(cur, fixed, provider=provider, provider_id=target, patient_id=patient_id,
-                                   start=start, exclude_id=appointment_id)
+                                   start=start, exclude_id=appointment_id, visit=visit_type)
         # A rescheduled visit keeps its type even if it was "new patient only" and the rules
         # now count the patient as seen (it is the same first visit, moved).
         ctx.patient_is_new = ctx.patient_is_new or visit_type.new_patients_only

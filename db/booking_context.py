@@ -6,8 +6,11 @@ booking first bumps ``providers.booking_version`` and ``patients.booking_version
 (:func:`lock_provider`, :func:`lock_patient`): two transactions touching the same provider (or
 patient) then conflict on that row, the loser is rolled back by DuckDB, and ``db.atomic``
 retries it with a fresh snapshot in which the winner's appointment is visible, so the rules
-refuse it with SlotTaken. The bump must come before the reads of :func:`load`, because DuckDB's
-snapshot starts at the first statement, not at BEGIN. A status change that makes a freed
+refuse it with SlotTaken. The bump and the reads must share one transaction (DuckDB's snapshot
+starts at its first statement, not at BEGIN): a rival that committed before the snapshot is seen
+by the reads, one that commits after it bumped the same row, so the bump conflicts. A booking
+reads the busy times (:func:`busy_around`) before its bumps, to refuse a visibly taken time
+without writing, and hands them to :func:`load`. A status change that makes a freed
 appointment (no-show, cancelled) hold its time again bumps the same two rows first
 (:func:`lock_if_freed`), then checks overlaps with :func:`load`.
 
@@ -71,13 +74,16 @@ def bump_provider(cur: Connection, provider_id: int) -> None:
 
 
 def lock_patient(cur: Connection, patient_id: int) -> None:
-    """Bump the patient's booking version; refuse a patient who is unknown, merged or inactive."""
-    cur.execute("UPDATE patients SET booking_version = booking_version + 1 WHERE id = ?", [patient_id])
+    """Bump the patient's booking version; refuse a patient who is unknown, merged or inactive.
+    One statement when the patient is active (the bump counts the row it changed)."""
+    (bumped,) = cur.execute("UPDATE patients SET booking_version = booking_version + 1 WHERE id = ? AND status = 'active'",
+                            [patient_id]).fetchone()
+    if bumped:
+        return
     row = cur.execute("SELECT status FROM patients WHERE id = ?", [patient_id]).fetchone()
     if row is None:
         raise ClinicError("Choose a patient (that one was not found).", field="patient")
-    if row[0] != "active":
-        raise ClinicError("That patient record is not active (merged or inactive).", field="patient")
+    raise ClinicError("That patient record is not active (merged or inactive).", field="patient")
 
 
 def lock_if_freed(cur: Connection, appointment_id: int) -> None:
@@ -108,19 +114,18 @@ def provider_facts(cur: Connection, provider_id: int) -> ProviderFacts:
     return row
 
 
-def load(
-    cur: Connection,
-    fixed: Fixed,
-    *,
-    provider: ProviderFacts,
-    provider_id: int,
-    patient_id: int,
-    start: datetime,
-    exclude_id: int | None = None,
-) -> scheduling.BookingContext:
-    """Everything the rules need, read inside the booking transaction on ``cur`` (after the locks)."""
-    fixed = Fixed(*fixed)  # a plain (closures, rules) pair too
-    tz = fixed.tz or timezone_of(cur)
+class Busy(NamedTuple):
+    """The times the provider (until ``busy_until``, buffer included) and the patient (until
+    ``end_at``) are held around a start, as :func:`busy_around` reads them."""
+
+    provider: list[scheduling.Interval]
+    patient: list[scheduling.Interval]
+
+
+def busy_around(cur: Connection, *, provider_id: int, patient_id: int, start: datetime,
+                exclude_id: int | None = None) -> Busy:
+    """The appointments holding the provider's or the patient's time within :data:`WINDOW` of
+    ``start`` (``exclude_id`` aside: the one being moved), on the transaction's cursor."""
     lo, hi = start - WINDOW, start + WINDOW
     blocking = list(scheduling.BLOCKING)
     provider_busy = [
@@ -139,13 +144,43 @@ def load(
             [patient_id, hi, lo, blocking, exclude_id],
         ).fetchall()
     ]
-    # EXISTS, not count(*): the scan stops at the first visit found (a patient's visits are spread
-    # over the whole table, so no zone map narrows it).
-    seen_before = cur.execute(
-        "SELECT EXISTS (SELECT 1 FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')"
-        " AND id IS DISTINCT FROM ?)",
-        [patient_id, exclude_id],
-    ).fetchone()[0]
+    return Busy(provider_busy, patient_busy)
+
+
+def load(
+    cur: Connection,
+    fixed: Fixed,
+    *,
+    provider: ProviderFacts,
+    provider_id: int,
+    patient_id: int,
+    start: datetime,
+    exclude_id: int | None = None,
+    busy: Busy | None = None,
+    visit: scheduling.VisitType | None = None,
+) -> scheduling.BookingContext:
+    """Everything the rules need, read inside the booking transaction on ``cur`` (after the locks).
+
+    ``busy``: what :func:`busy_around` read earlier in this same transaction (a booking reads it
+    before its locks, to fail fast): one snapshot, and the locks change no appointment, so it
+    is what a read here would give. ``visit``: the visit type checked; when no rule can turn on
+    the patient's history with it (``scheduling.history_matters``), the history is not read and
+    the patient counts as new."""
+    fixed = Fixed(*fixed)  # a plain (closures, rules) pair too
+    tz = fixed.tz or timezone_of(cur)
+    lo, hi = start - WINDOW, start + WINDOW
+    if busy is None:
+        busy = busy_around(cur, provider_id=provider_id, patient_id=patient_id, start=start, exclude_id=exclude_id)
+    provider_busy, patient_busy = busy
+    seen_before = False
+    if visit is None or scheduling.history_matters(visit, provider[2]):
+        # EXISTS, not count(*): the scan stops at the first visit found (a patient's visits are
+        # spread over the whole table, so no zone map narrows it; a new patient's scans it all).
+        seen_before = cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')"
+            " AND id IS DISTINCT FROM ?)",
+            [patient_id, exclude_id],
+        ).fetchone()[0]
     hours = [
         scheduling.Block(int(w), s, e)
         for w, s, e in cur.execute(
@@ -192,21 +227,14 @@ def timezone_of(cur: Connection) -> str:
 
 
 def refuse_if_visibly_taken(
-    cur: Connection, provider_id: int, patient_id: int, start: datetime, visit: scheduling.VisitType
+    cur: Connection, busy: Busy, provider_id: int, start: datetime, visit: scheduling.VisitType
 ) -> None:
     """Fail fast, without writing, when a committed booking already holds the time: the losers of
-    a race then stop at once on their retry instead of contending for the locks again."""
+    a race then stop at once on their retry instead of contending for the locks again. ``busy``
+    is :func:`busy_around` read on ``cur`` before the locks (the rules use it again after them)."""
     busy_until = start + timedelta(minutes=visit.duration_min + visit.buffer_after_min)
     end = start + timedelta(minutes=visit.duration_min)
-    taken = cur.execute(
-        "SELECT bool_or(provider_id = $provider AND start_at < $busy_until AND busy_until > $start),"
-        " bool_or(patient_id = $patient AND start_at < $end AND end_at > $start)"
-        " FROM appointments WHERE (provider_id = $provider OR patient_id = $patient)"
-        " AND start_at < $busy_until AND busy_until > $start"
-        " AND list_contains($blocking, status)",
-        {"provider": provider_id, "patient": patient_id, "start": start, "end": end, "busy_until": busy_until,
-         "blocking": sorted(scheduling.BLOCKING)},
-    ).fetchone()
+    taken = (any(i.overlaps(start, busy_until) for i in busy.provider), any(i.overlaps(start, end) for i in busy.patient))
     if taken[0]:
         name = cur.execute("SELECT name FROM providers WHERE id = ?", [provider_id]).fetchone()
         raise scheduling.ProviderBusy(name[0] if name else "The provider", scheduling.local_label(start, timezone_of(cur)))

@@ -68,6 +68,31 @@ def _as_date(text: str) -> date | None:
     return None
 
 
+# The name search: each token must start the first, last or preferred name, case and accents
+# folded; ties in name order by id, so a page of results is the same every time.
+_NAME_SLOTS = 4
+_SEARCH_BY_NAME = (
+    _SELECT + " WHERE status = 'active'"
+    " AND ($t0 IS NULL OR strip_accents(lower(first_name)) LIKE strip_accents(lower($t0)) || '%'"
+    "      OR strip_accents(lower(last_name)) LIKE strip_accents(lower($t0)) || '%'"
+    "      OR strip_accents(lower(coalesce(preferred_name, ''))) LIKE strip_accents(lower($t0)) || '%')"
+    " AND ($t1 IS NULL OR strip_accents(lower(first_name)) LIKE strip_accents(lower($t1)) || '%'"
+    "      OR strip_accents(lower(last_name)) LIKE strip_accents(lower($t1)) || '%'"
+    "      OR strip_accents(lower(coalesce(preferred_name, ''))) LIKE strip_accents(lower($t1)) || '%')"
+    " AND ($t2 IS NULL OR strip_accents(lower(first_name)) LIKE strip_accents(lower($t2)) || '%'"
+    "      OR strip_accents(lower(last_name)) LIKE strip_accents(lower($t2)) || '%'"
+    "      OR strip_accents(lower(coalesce(preferred_name, ''))) LIKE strip_accents(lower($t2)) || '%')"
+    " AND ($t3 IS NULL OR strip_accents(lower(first_name)) LIKE strip_accents(lower($t3)) || '%'"
+    "      OR strip_accents(lower(last_name)) LIKE strip_accents(lower($t3)) || '%'"
+    "      OR strip_accents(lower(coalesce(preferred_name, ''))) LIKE strip_accents(lower($t3)) || '%')"
+    " AND ($rest IS NULL OR list_bool_and(list_transform($rest, lambda t:"
+    "      strip_accents(lower(first_name)) LIKE strip_accents(lower(t)) || '%'"
+    "      OR strip_accents(lower(last_name)) LIKE strip_accents(lower(t)) || '%'"
+    "      OR strip_accents(lower(coalesce(preferred_name, ''))) LIKE strip_accents(lower(t)) || '%')))"
+    " ORDER BY last_name, first_name, id LIMIT $limit"
+)
+
+
 def search(conn: Connection, text: str, *, limit: int = 20) -> list[Patient]:
     """Active patients matching ``text``: a name fragment (any order, accents and case ignored),
     an MRN, a date of birth, or a phone number in any format."""
@@ -89,16 +114,13 @@ def search(conn: Connection, text: str, *, limit: int = 20) -> list[Patient]:
             {"digits": digits, "limit": limit},
         )
     else:
-        # Every token must start the first, last or preferred name (accents folded).
-        rows = read(
-            conn,
-            _SELECT + " WHERE status = 'active' AND list_bool_and(list_transform($tokens, lambda t:"
-                      " strip_accents(lower(first_name)) LIKE strip_accents(lower(t)) || '%'"
-                      " OR strip_accents(lower(last_name)) LIKE strip_accents(lower(t)) || '%'"
-                      " OR strip_accents(lower(coalesce(preferred_name, ''))) LIKE strip_accents(lower(t)) || '%'))"
-                      " ORDER BY last_name, first_name LIMIT $limit",
-            {"tokens": tokens, "limit": limit},
-        )
+        if not tokens:  # punctuation only: no name to match
+            return []
+        # Every token must start the first, last or preferred name (accents folded). The first
+        # four are parameters of their own (a lambda over a list of them costs several times more
+        # per row, on every patient); any further ones go through the lambda.
+        slots = {f"t{i}": tokens[i] if i < len(tokens) else None for i in range(_NAME_SLOTS)}
+        rows = read(conn, _SEARCH_BY_NAME, {**slots, "rest": tokens[_NAME_SLOTS:] or None, "limit": limit})
     return [Patient(*r) for r in rows]
 
 

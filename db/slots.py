@@ -10,7 +10,7 @@ again under the booking locks (see ``db.booking_context`` for why that is race-f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from clinic import scheduling
 from clinic import waitlist as prefs
@@ -55,8 +55,9 @@ def find_next_available(
     booking. With a patient, their own appointments count too.
     """
     now = after or now_utc()
-    rules = availability.rules(conn)
-    tz = settings.timezone(conn)
+    values = settings.get_all(conn)  # the zone, the rules and the holidays' country: one read
+    rules = availability.rules(conn, values)
+    tz = values["timezone"]
     z = scheduling.zone(tz)
     row = read_one(conn, "SELECT id, name, duration_min, buffer_after_min, new_patients_only, colour"
                          " FROM visit_types WHERE id = ? AND active", [type_id])
@@ -71,14 +72,18 @@ def find_next_available(
     hours = availability.hours_by_provider(conn)
     patient_is_new = True
     if patient_id is not None:
+        # NOT EXISTS, not count(*) = 0: the scan stops at the first visit found.
         patient_is_new = read_one(
-            conn, "SELECT count(*) = 0 FROM appointments WHERE patient_id = ? AND status IN ('completed', 'checked_in')",
+            conn, "SELECT NOT EXISTS (SELECT 1 FROM appointments WHERE patient_id = ?"
+                  " AND status IN ('completed', 'checked_in'))",
             [patient_id],
         )[0]
+    if visit_type.new_patients_only and not patient_is_new:
+        return []  # every time would be refused (scheduling.NewPatientsOnly): no need to try 180 days
     window = prefs.Preferences(earliest_start=earliest_start, latest_start=latest_start)
     first_day = now.astimezone(z).date()
     last_day = first_day + timedelta(days=rules.max_days_ahead)
-    closures = availability.closures_between(conn, first_day, last_day)
+    closures = availability.closures_between(conn, first_day, last_day, values=values)
     found: list[Slot] = []
     week = first_day
     blocking = sorted(scheduling.BLOCKING)
@@ -86,15 +91,18 @@ def find_next_available(
         week_end = min(week + timedelta(days=7), last_day + timedelta(days=1))
         lo, _ = day_bounds(week, tz)
         hi, _ = day_bounds(week_end, tz)
+        # Thousands of rows a week with every provider: read as microseconds (a TIMESTAMPTZ costs
+        # several times more to fetch), and only those around the day being searched become times.
         busy_rows = read(
             conn,
-            "SELECT provider_id, start_at, busy_until FROM appointments WHERE start_at < $hi AND busy_until > $lo"
+            "SELECT provider_id, epoch_us(start_at), epoch_us(busy_until) FROM appointments"
+            " WHERE start_at < $hi AND busy_until > $lo"
             " AND list_contains($blocking, status) AND ($pid IS NULL OR provider_id = $pid)",
             {"lo": lo - _WINDOW, "hi": hi + _WINDOW, "blocking": blocking, "pid": provider_id},
         )
-        busy: dict[int, list[scheduling.Interval]] = {}
+        busy: dict[int, list[tuple[int, int]]] = {}
         for pid, s_, e_ in busy_rows:
-            busy.setdefault(pid, []).append(scheduling.Interval(s_, e_))
+            busy.setdefault(pid, []).append((s_, e_))
         patient_busy = []
         if patient_id is not None:
             patient_busy = [
@@ -118,22 +126,47 @@ def find_next_available(
             if weekdays and day.weekday() not in weekdays:
                 day += timedelta(days=1)
                 continue
-            todays: list[Slot] = []
+            # Every provider's candidate times of the day in the order the slots are listed (time,
+            # then provider), then the rules on each in turn until enough are free: most of a day
+            # is never checked. Each provider's context holds only the busy times around this day.
+            day_lo, day_hi = day_bounds(day, tz)
+            near_lo, near_hi = day_lo - _WINDOW, day_hi + _WINDOW
+            near_lo_us, near_hi_us = _epoch_us(near_lo), _epoch_us(near_hi)
+            nearby = [i for i in patient_busy if i.start < near_hi and i.end > near_lo]
+            candidates: list[tuple[datetime, str, int, scheduling.BookingContext]] = []
             for pid, name, active, accepting in providers:
                 ctx = scheduling.BookingContext(
                     tz=tz, provider_name=name, provider_active=active, accepting_new=accepting,
                     hours=hours.get(pid, []), time_off=time_off.get(pid, []), closures=closures,
-                    provider_busy=busy.get(pid, []), patient_busy=patient_busy,
-                    patient_is_new=patient_is_new, rules=rules,
+                    provider_busy=[scheduling.Interval(_at(s_), _at(e_)) for s_, e_ in busy.get(pid, ())
+                                   if s_ < near_hi_us and e_ > near_lo_us],
+                    patient_busy=nearby, patient_is_new=patient_is_new, rules=rules,
                 )
-                todays.extend(Slot(pid, name, t) for t in scheduling.free_slots(day, visit_type, ctx, now=now,
-                                                                                  step_min=step_min)
-                              if window.any_time or window.fits(t, tz))
-            todays.sort(key=lambda slot: (slot.start, slot.provider))
-            found.extend(todays[: limit - len(found)])
+                candidates.extend((t, name, pid, ctx) for t in scheduling.candidate_starts(day, visit_type, ctx,
+                                                                                         step_min=step_min)
+                                  if window.any_time or window.fits(t, tz))
+            candidates.sort(key=lambda c: (c[0], c[1]))  # stable: a provider's own order is kept
+            for start, name, pid, ctx in candidates:
+                if len(found) >= limit:
+                    break
+                if scheduling.is_bookable(start, visit_type, ctx, now=now):
+                    found.append(Slot(pid, name, start))
             day += timedelta(days=1)
         week = week_end
     return found
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _epoch_us(instant: datetime) -> int:
+    """DuckDB's ``epoch_us`` of an aware instant."""
+    return (instant - _EPOCH) // timedelta(microseconds=1)
+
+
+def _at(epoch_us: int) -> datetime:
+    """The UTC instant of DuckDB's ``epoch_us``."""
+    return _EPOCH + timedelta(microseconds=epoch_us)
 
 
 # --- recurring bookings ---------------------------------------------------------------------

@@ -94,6 +94,20 @@ def test_new_patient_visits_are_for_new_patients_and_providers_accepting_them():
     s.check_booking(local(2026, 3, 2, 9), NEW, ctx(patient_is_new=True), now=NOW)
 
 
+@pytest.mark.parametrize("visit", [FOLLOW_UP, PROCEDURE, NEW])
+@pytest.mark.parametrize("accepting_new", [True, False])
+def test_the_patients_history_matters_exactly_when_a_rule_can_turn_on_it(visit, accepting_new):
+    start = local(2026, 3, 2, 9)
+    outcomes = set()
+    for is_new in (True, False):
+        try:
+            s.check_booking(start, visit, ctx(patient_is_new=is_new, accepting_new=accepting_new), now=NOW)
+            outcomes.add("booked")
+        except s.ClinicError as exc:
+            outcomes.add(type(exc).__name__)
+    assert s.history_matters(visit, accepting_new) == (len(outcomes) > 1)
+
+
 def test_working_hours_follow_the_wall_clock_across_the_spring_forward_change():
     # 8 March 2026: New York moves from UTC-5 to UTC-4. 09:00 local is 13:00 UTC on the Monday
     # after, but was 14:00 UTC on the Monday before.

@@ -101,6 +101,51 @@ def test_an_unknown_patient_is_refused_with_a_message(clinic):
     assert err.value.field == "patient"
 
 
+@pytest.mark.parametrize("status", ["inactive", "merged"])
+def test_an_inactive_or_merged_patient_is_refused_and_nothing_is_written(clinic, status):
+    conn = clinic["conn"]
+    patient = make_patient(conn)
+    conn.cursor().execute("UPDATE patients SET status = ? WHERE id = ?", [status, patient])
+    with pytest.raises(ClinicError, match="not active") as err:
+        book(clinic, at(2, 9), patient=patient)
+    assert err.value.field == "patient"
+    assert db.read(conn, "SELECT count(*) FROM appointments")[0][0] == 0
+    assert db.read(conn, "SELECT booking_version FROM patients WHERE id = ?", [patient]) == [(0,)]
+
+
+def test_a_taken_time_is_refused_as_taken_before_any_other_rule(clinic):
+    conn = clinic["conn"]
+    book(clinic, at(2, 9))
+    conn.cursor().execute("UPDATE providers SET active = FALSE WHERE id = ?", [clinic["provider"]])
+    with pytest.raises(scheduling.ProviderBusy, match="Dr. Ames already has a patient at Mon 02 Mar 09:00"):
+        book(clinic, at(2, 9))
+    patient = make_patient(conn)
+    book(clinic, at(2, 10), patient=patient, provider=make_provider(conn, name="Dr. Berg"))
+    with pytest.raises(scheduling.PatientBusy, match="overlapping Mon 02 Mar 10:00"):
+        book(clinic, at(2, 10), patient=patient)
+
+
+def test_new_patient_rules_see_the_patients_history_when_booking_and_moving(clinic):
+    conn = clinic["conn"]
+    first_visit = make_visit_type(conn, name="New patient", duration_min=30, new_patients_only=True)
+    closed = make_provider(conn, name="Dr. Cole", accepting_new=False)
+    seen, fresh = make_patient(conn), make_patient(conn)
+    visit = book(clinic, at(2, 9), patient=seen)
+    conn.cursor().execute("UPDATE appointments SET status = 'completed' WHERE id = ?", [visit])
+    with pytest.raises(scheduling.NewPatientsOnly):
+        appointments.book(conn, patient_id=seen, provider_id=clinic["provider"], type_id=first_visit,
+                          start=at(3, 9), user=clinic["user"], now=NOW)
+    appointments.book(conn, patient_id=fresh, provider_id=clinic["provider"], type_id=first_visit,
+                      start=at(3, 9), user=clinic["user"], now=NOW)
+    with pytest.raises(scheduling.NotAcceptingNewPatients):
+        book(clinic, at(4, 9), patient=make_patient(conn), provider=closed)
+    later = book(clinic, at(4, 9), patient=seen, provider=closed)
+    elsewhere = book(clinic, at(4, 10), patient=make_patient(conn))  # a new patient, an accepting provider
+    with pytest.raises(scheduling.NotAcceptingNewPatients):
+        appointments.reschedule(conn, elsewhere, start=at(4, 11), provider_id=closed, user=clinic["user"], now=NOW)
+    appointments.reschedule(conn, later, start=at(4, 11), provider_id=clinic["provider"], user=clinic["user"], now=NOW)
+
+
 def test_a_booking_across_the_spring_forward_change_keeps_the_local_wall_clock(clinic):
     # Book 09:00 on the Friday before and the Monday after 8 March 2026 (clocks go forward).
     before = book(clinic, at(6, 9))

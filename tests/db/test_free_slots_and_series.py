@@ -59,6 +59,40 @@ def test_every_slot_offered_can_really_be_booked(desk):
     assert [appointments.get(conn, i).start_at for i in booked] == [slot.start for slot in offered]
 
 
+def test_busy_times_hold_on_every_day_searched_past_the_first_week(desk):
+    conn = desk["conn"]
+    for day in (2, 9):  # Mondays: the first week read and the next one
+        appointments.book(conn, patient_id=make_patient(conn), provider_id=desk["ames"], type_id=desk["follow_up"],
+                          start=at(3, day, 8), user=desk["user"], now=NOW)
+    found = slots.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW, limit=2,
+                                      weekdays=[0], step_min=60)
+    assert [s.start for s in found] == [at(3, 2, 9), at(3, 2, 10)]
+    mondays = slots.find_next_available(conn, desk["follow_up"], provider_id=desk["ames"], after=NOW, limit=16,
+                                        weekdays=[0], step_min=60)
+    assert at(3, 9, 8) not in [s.start for s in mondays] and at(3, 9, 9) in [s.start for s in mondays]
+
+
+def test_the_patients_own_visit_keeps_every_provider_off_that_time(desk):
+    conn = desk["conn"]
+    patient = make_patient(conn)
+    appointments.book(conn, patient_id=patient, provider_id=desk["berg"], type_id=desk["follow_up"],
+                      start=at(3, 2, 8), user=desk["user"], now=NOW)
+    found = slots.find_next_available(conn, desk["follow_up"], patient_id=patient, after=NOW, limit=3)
+    assert [(s.provider, s.start) for s in found] == [
+        ("Dr. Ames", at(3, 2, 8, 15)), ("Dr. Berg", at(3, 2, 8, 15)), ("Dr. Ames", at(3, 2, 8, 30))]
+
+
+def test_a_new_patient_visit_type_finds_no_time_for_a_patient_seen_before(desk):
+    conn = desk["conn"]
+    first_visit = make_visit_type(conn, name="New patient", duration_min=30, new_patients_only=True)
+    patient = make_patient(conn)
+    assert len(slots.find_next_available(conn, first_visit, patient_id=patient, after=NOW, limit=2)) == 2
+    visit = appointments.book(conn, patient_id=patient, provider_id=desk["ames"], type_id=desk["follow_up"],
+                              start=at(3, 2, 8), user=desk["user"], now=NOW)
+    conn.cursor().execute("UPDATE appointments SET status = 'completed' WHERE id = ?", [visit])
+    assert slots.find_next_available(conn, first_visit, patient_id=patient, after=NOW, limit=2) == []
+
+
 def test_next_available_on_a_full_day_moves_to_the_next_working_day(desk):
     conn = desk["conn"]
     from db import availability
