@@ -94,7 +94,7 @@ _COUNTS_SQL = (
 )
 # The claims that need work (clinic.claims.needs_work, checked again in Python): drafts, those with
 # the insurer, and denials whose invoice still owes. Paid and partly paid ones, most of a clinic's
-# history, are not read at all, and only the picked claims' invoices are totalled (migration 021).
+# history, are not read at all, and only the picked claims' invoices are totalled (migration 019).
 _ITEMS_SQL = (
     "WITH picked AS (SELECT id, invoice_id FROM claims WHERE list_contains($open, status) OR status = 'denied')"
     " SELECT c.id, c.control_number, c.status, c.rank, i.patient_id, pt.first_name || ' ' || pt.last_name,"

@@ -68,7 +68,7 @@ def test_a_changed_rule_would_be_caught(seeded):
     cur.close()
 
 
-# invoice_ar as migration 008 wrote it, over the whole invoice_balances view: migration 021 rewrote
+# invoice_ar as migration 008 wrote it, over the whole invoice_balances view: migration 019 rewrote
 # the view to total only the invoices that can owe, and must give exactly these rows.
 _AR_BY_008 = """
 SELECT b.invoice_id, b.patient_id, b.service_date, b.balance, c.payer_id, c.claim_id,
@@ -88,7 +88,7 @@ _BALANCES_SAME = ("SELECT count(*) FROM ((SELECT * FROM invoice_balances WHERE l
 
 
 def test_invoice_ar_and_invoices_balances_give_the_whole_views_rows(seeded):
-    """Migration 021: invoice_ar reads only the open and partly paid invoices, and the macro
+    """Migration 019: invoice_ar reads only the open and partly paid invoices, and the macro
     invoices_balances(ids) the listed ones; both give the rows of the rules they stand in for, for
     every invoice, after a refund, a payment that settles an invoice and a claim made."""
     billing = users.find_by_username(seeded, "billing")

@@ -1,4 +1,4 @@
--- 021: who owes each owing invoice (invoice_ar, 008) without totalling every invoice first.
+-- 019: who owes each owing invoice (invoice_ar, 008) without totalling every invoice first.
 -- The view read invoice_balances (007), which totals the lines and money of all of a clinic's
 -- invoices before its status filter applies: about a second on the large clinic for every read of
 -- A/R (the A/R aging page, the ledger, the Home tiles), when only the open and partly paid ones, a
