@@ -115,6 +115,25 @@ def test_the_expiry_counts_follow_the_warning_setting(conn):
     assert stock_alerts.alert_counts(conn, today=TODAY)["expiring"] == 0
 
 
+def test_the_low_tile_counts_exactly_the_low_stock_list(conn):
+    on_order = make_item(conn, reorder_point=5)   # 3 + 3 on order: not low
+    drafted = make_item(conn, reorder_point=5)    # a draft order does not count: low
+    expired = make_item(conn, reorder_point=5, lot_tracked=True)  # plenty, but expired: low
+    no_point = make_item(conn, reorder_point=0)   # none at all, point 0: low
+    stocked = make_item(conn, reorder_point=0)    # some, point 0: not low
+    retired = make_item(conn, reorder_point=5)    # inactive: never counted
+    stock(conn, on_order, 3)
+    order(conn, on_order, 3)
+    stock(conn, drafted, 3)
+    order(conn, drafted, 3, status="draft")
+    stock(conn, expired, 50, lot_number="OLD", expires_on=TODAY - timedelta(days=1))
+    stock(conn, stocked, 1)
+    conn.execute("UPDATE stock_items SET active = false WHERE id = ?", [retired])
+
+    assert sorted(low_ids(conn)) == sorted([drafted, expired, no_point])
+    assert stock_alerts.alert_counts(conn, today=TODAY)["low"] == 3
+
+
 # --- writing off -----------------------------------------------------------------------------------
 
 
