@@ -187,6 +187,23 @@ def test_a_refused_write_off_writes_nothing(conn, case):
 # --- shortfalls --------------------------------------------------------------------------------------
 
 
+def test_open_shortfalls_come_newest_visit_first_and_a_lost_visit_last(conn):
+    from datetime import datetime, timezone
+
+    item = make_item(conn, name="Gauze")
+    early = make_appointment(conn, status="completed", start_at=datetime(2026, 3, 2, 4, 30, tzinfo=timezone.utc))
+    late = make_appointment(conn, status="completed", start_at=datetime(2026, 3, 2, 16, tzinfo=timezone.utc))
+    for appointment in (late, early, 987654321, early, 987654322):  # two ids of no appointment
+        conn.execute("INSERT INTO stock_shortfalls (appointment_id, item_id, quantity) VALUES (?, ?, 1)",
+                     [appointment, item])
+    ids = [row[0] for row in db.read(conn, "SELECT id FROM stock_shortfalls ORDER BY id")]
+
+    listed = stock_alerts.open_shortfalls(conn)
+
+    assert [s.shortfall_id for s in listed] == [ids[0], ids[3], ids[1], ids[4], ids[2]]
+    assert [s.visit_date for s in listed] == [date(2026, 3, 2), date(2026, 3, 1), date(2026, 3, 1), None, None]
+    assert listed[0].patient.startswith("Testpatient") and listed[-1].patient is None
+
 def test_an_open_shortfall_is_listed_until_resolved_once(conn):
     item = make_item(conn, name="Alcohol swab")
     appointment = make_appointment(conn, status="completed")
