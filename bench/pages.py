@@ -69,10 +69,20 @@ class _Recorder:
         return getattr(self._real, name)
 
 
+def like_the_server() -> None:
+    """Make AppTest run the app as the real server does (the page tests do it too, through
+    tests/conftest.py): app.py on every run, the installed components scanned once, and each
+    script compiled once. Safe to call again."""
+    _keep_navigation_v2()
+    _scan_installed_components_once()
+    _share_compiled_scripts()
+
+
 def _keep_navigation_v2() -> None:
-    """Make AppTest run app.py on every run, as the real server does (see tests/conftest.py:
-    AppTest otherwise takes a ``pages/`` folder for an old-style app and skips app.py after the
-    first run)."""
+    """AppTest resets ``PagesManager.uses_pages_directory`` before each run; because our screens
+    live in ``pages/``, it then takes the app for an old-style (v1) multipage app and, from the
+    second run on, runs the page file alone, skipping app.py (its sign-in gate and sidebar).
+    The real server sets the flag once, when app.py first calls st.navigation, and keeps it."""
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import app_test as app_test_module
 
@@ -82,6 +92,50 @@ def _keep_navigation_v2() -> None:
             super().__init__(*args, **kwargs)
 
     app_test_module.PagesManager = NavigationPagesManager
+
+
+def _scan_installed_components_once() -> None:
+    """Every new AppTest scans every installed package's metadata for Streamlit components
+    (about a tenth of a second); the packages do not change while this process runs."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    if not hasattr(manifest_scanner.scan_component_manifests, "cache_info"):
+        manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
+def _share_compiled_scripts() -> None:
+    """AppTest makes a new script cache for every run, so app.py and the page are read, rewritten
+    for Streamlit's "magic" and compiled again each time (tens of milliseconds a run); the server
+    keeps one cache for all sessions. One cache here too, keyed by file and modification time (a
+    test that writes a script of its own gets it compiled afresh)."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test as app_test_module
+    from streamlit.testing.v1 import local_script_runner
+
+    if getattr(app_test_module.ScriptCache, "shared", False):
+        return
+
+    class SharedScriptCache(ScriptCache):
+        def get_bytecode(self, script_path: str):
+            key = (script_path, os.stat(script_path).st_mtime_ns)
+            with self._lock:
+                code = self._cache.get(key)
+            if code is None:
+                code = ScriptCache.get_bytecode(ScriptCache(), script_path)
+                with self._lock:
+                    self._cache[key] = code
+            return code
+
+    one = SharedScriptCache()
+
+    def shared() -> ScriptCache:
+        return one
+
+    shared.shared = True
+    app_test_module.ScriptCache = shared
+    local_script_runner.ScriptCache = shared
 
 
 def _run(at, what: str) -> float:
@@ -125,7 +179,7 @@ def cases(ctx: Context, pages: list[PageCase] | None = None, *, keys: tuple[str,
 
     st.cache_data.clear()  # creates the loggers a clear outside a script run warns on...
     logger.set_log_level("error")  # ...so that this quiets them too
-    _keep_navigation_v2()
+    like_the_server()
     os.environ["CLINICDESK_DB"] = str(ctx.path)  # read when the app first opens its connection
     pages = pages if pages is not None else default_cases(ctx)
     if keys:  # only these pages (manage.py bench --pages)

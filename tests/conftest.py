@@ -27,6 +27,26 @@ from clinic import passwords
 PRODUCTION_HASHER = passwords._hasher
 passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 
+import duckdb  # noqa: E402
+
+# Database files the test processes create use DuckDB's smallest block size, 16 KB, instead of its
+# 256 KB default: the small seeded clinic is then a 4 MB file instead of 35 MB (and seeds faster),
+# and the suite copies a template for most of its tests, about 1,500 copies, which at 35 MB each
+# wrote over 50 GB to disk per run and spent about a tenth of the page tests' time in the copy.
+# Only how the file is laid out changes: the SQL, its results and the app's code are the same.
+# Files the app creates in its own processes (the servers of the browser tests, manage.py) keep the
+# default, as a clinic's do.
+TEST_BLOCK_SIZE = 16_384
+_duckdb_connect = duckdb.connect
+
+
+def _connect_with_small_blocks(database=":memory:", read_only: bool = False, config: dict | None = None, **kwargs):
+    return _duckdb_connect(database, read_only=read_only,
+                           config={"default_block_size": TEST_BLOCK_SIZE, **(config or {})}, **kwargs)
+
+
+duckdb.connect = _connect_with_small_blocks
+
 import db  # noqa: E402
 from db import users as _users  # noqa: E402
 
@@ -248,42 +268,12 @@ def app_env(seeded_path: Path, monkeypatch):
         st.cache_data.clear()
 
 
-def _keep_navigation_v2() -> None:
-    """Make AppTest run app.py on every run, as the real server does.
-
-    AppTest resets ``PagesManager.uses_pages_directory`` before each run; because our screens
-    live in ``pages/``, it then takes the app for an old-style (v1) multipage app and, from the
-    second run on, runs the page file alone, skipping app.py (its sign-in gate and sidebar).
-    The real server sets the flag once, when app.py first calls st.navigation, and keeps it.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import app_test as app_test_module
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            PagesManager.uses_pages_directory = False
-            super().__init__(*args, **kwargs)
-
-    app_test_module.PagesManager = NavigationPagesManager
-
-
-def _scan_installed_components_once() -> None:
-    """Every new AppTest scans every installed package's metadata for Streamlit components
-    (about a tenth of a second, a tenth of the page tests' time); the packages do not change
-    during a test run, so scan once per process."""
-    import functools
-
-    from streamlit.components.v2 import manifest_scanner
-
-    if not hasattr(manifest_scanner.scan_component_manifests, "cache_info"):
-        manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
-
-
 def app_test():
     from streamlit.testing.v1 import AppTest
 
-    _keep_navigation_v2()
-    _scan_installed_components_once()
+    from bench.pages import like_the_server
+
+    like_the_server()  # app.py on every run, components scanned and scripts compiled once
     return AppTest.from_file(APP, default_timeout=30)
 
 
