@@ -198,7 +198,7 @@ class Tab:
         self.page.get_by_role("button", name="Sign out").wait_for(timeout=PAGE_TIMEOUT_MS)
         self.at = "Home"  # the page shown (sign-in opens Home)
 
-    def act(self, action, ready: str | None = None) -> float:
+    def act(self, action, ready: str | None = None, *, leaves: str | None = None) -> float:
         """Do ``action`` and wait for the page settled; return ms from its click (or Enter) to the
         last change on screen.
 
@@ -206,12 +206,16 @@ class Tab:
         sidebar link's click, changes the address, and sends the server nothing: the page would
         never change. So when nothing has been sent within LOST_CLICK_MS the action is done again
         and timed from that second click (as a user would click again); ``lost_clicks`` counts
-        them, and the rows report the count."""
+        them, and the rows report the count. ``leaves`` (a sidebar link's click: the address shown
+        before it) also counts a click as lost when the address has not moved on within that time:
+        a click landing as the sign-in's last run redraws the sidebar sends the server a message,
+        yet the page stays where it was."""
         runs, sent = self.page.evaluate("window.__cdActAt = null; [window.__cdRuns || 0, window.__cdSent]")
         action()
         try:
-            self.page.wait_for_function("sent => window.__cdSent > sent", arg=sent, polling=POLL_MS,
-                                        timeout=LOST_CLICK_MS)
+            self.page.wait_for_function("([sent, path]) => window.__cdSent > sent"
+                                        " && (path === null || location.pathname !== path)",
+                                        arg=[sent, leaves], polling=POLL_MS, timeout=LOST_CLICK_MS)
         except Exception:
             self.lost_clicks += 1
             self.page.evaluate("window.__cdActAt = null")
@@ -230,7 +234,8 @@ class Tab:
         if link == self.at:
             return None
         self.at = None  # until it has settled
-        ms = self.act(self.page.locator('[data-testid="stSidebarNav"] a', has_text=link).first.click, ready)
+        ms = self.act(self.page.locator('[data-testid="stSidebarNav"] a', has_text=link).first.click, ready,
+                      leaves=self.page.evaluate("location.pathname"))
         self.at = link
         return ms
 
