@@ -23,18 +23,21 @@ import streamlit as st
 import db
 
 
+def _compute(module: str, name: str, conn: db.Connection, args: tuple, kwargs: tuple) -> Any:
+    return getattr(importlib.import_module(module), name)(conn, *args, **dict(kwargs))
+
+
+# The database and data_version are only part of the keys.
 @st.cache_data(show_spinner=False, max_entries=512)
 def _call(module: str, name: str, database: str, version: int, args: tuple, kwargs: tuple,
           _conn: db.Connection) -> Any:
-    del database, version  # only part of the key
-    return getattr(importlib.import_module(module), name)(_conn, *args, **dict(kwargs))
+    return _compute(module, name, _conn, args, kwargs)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _shared_call(module: str, name: str, database: str, version: int, args: tuple, kwargs: tuple,
                  _conn: db.Connection) -> Any:
-    del database, version  # only part of the key
-    return getattr(importlib.import_module(module), name)(_conn, *args, **dict(kwargs))
+    return _compute(module, name, _conn, args, kwargs)
 
 
 class _Cached:

@@ -17,7 +17,7 @@ from db import Connection, billing, invoice_ledger
 UNBILLED = "inv_unbilled"
 # Both lists are read on every run of the Invoices page (its tabs all run), and each looks through a
 # clinic's history: kept until the next write (components.report_cache).
-_reads = {"ledger": cached(invoice_ledger), "billing": cached(billing)}
+_ledger, _billing = cached(invoice_ledger), cached(billing)
 
 
 def _bill(conn: Connection, user, appointment_id: int) -> None:
@@ -33,7 +33,7 @@ def _bill(conn: Connection, user, appointment_id: int) -> None:
 
 
 def unbilled(conn: Connection, user, today: date, *, may_bill: bool) -> None:
-    visits = _reads["ledger"].unbilled(conn, as_of=today)
+    visits = _ledger.unbilled(conn, as_of=today)
     if not visits:
         st.success("Every completed visit has its invoice.", icon=":material/check_circle:")
         return
@@ -62,11 +62,11 @@ def unbilled(conn: Connection, user, today: date, *, may_bill: bool) -> None:
 
 
 def overdue(conn: Connection, today: date) -> None:
-    late = _reads["billing"].overdue_instalments(conn, as_of=today)
+    late = _billing.overdue_instalments(conn, as_of=today)
     if not late:
         st.success("No instalment of a payment plan is overdue.", icon=":material/check_circle:")
         return
-    names = _reads["ledger"].patient_names(conn, tuple(r[1] for r in late))
+    names = _ledger.patient_names(conn, tuple(r[1] for r in late))
     st.caption(f"{len(late):,} overdue instalment(s): call the patient.")
     st.dataframe(pd.DataFrame({
         "Due": [due for _plan, _patient, _n, due, _left in late],
