@@ -18,10 +18,21 @@ When rows are sealed:
   their seals were taken (not always id order: verify follows ``seq``). Usually one INSERT after
   the tip this process last saw; if the chain moved, the unsealed rows are looked up again;
 * when a file is opened (:func:`catch_up`, called by :func:`db.connect`): rows written by an
-  older version or left unsealed by a crash between commit and seal are sealed late, and one
+  older version or left unsealed by a stop between commit and seal are sealed late, and one
   ``audit.seal_late`` row says how many; a trail that predates the chain gets
-  ``audit.chain_started``. Rows that sit among sealed ones or are dated before the last seal are
-  NOT sealed late: they look inserted, and stay reported until someone looks into them.
+  ``audit.chain_started``. Rows that :func:`_not_late` says were put there afterwards are NOT
+  sealed late: they look inserted, and stay reported until someone looks into them.
+
+Which unsealed rows are late and which are inserted is judged by time, not by id. Ids are drawn
+when a row is inserted but seals are taken in commit order: writer A inserts row 100, writer B
+inserts row 101, commits and seals it, then A commits. A backup or a stop before A's seal holds
+row 100 unsealed below the sealed row 101, and nothing is wrong with it. What no honest row can
+be is dated well before the last seal (it would have been sealed long ago), or dated well after a
+row with a higher id was sealed (its id was drawn before that row's, so it was written before that
+seal): either means it was put there afterwards. Both allow :data:`LATE_SLACK` for clocks and
+overlapping transactions, so a gap can only be filled unnoticed near the end of the trail, by a
+row dated as if it were just written, exactly like a row appended at the end (and sealing it late
+leaves an ``audit.seal_late`` row naming it).
 
 The head file is never overwritten when it disagrees with the chain (or is missing while the
 chain has rows): that disagreement is the evidence. :func:`reanchor` (``manage.py verify-audit
@@ -30,6 +41,7 @@ chain has rows): that disagreement is the evidence. :func:`reanchor` (``manage.p
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import hmac
@@ -61,8 +73,9 @@ REANCHORED = "audit.reanchor"
 # by name, and only where it holds a value: rows sealed before it existed still match.
 COLUMNS = ("id", "occurred_at", "user_id", "username", "role", "action", "entity", "entity_id", "patient_id",
            "category", "outcome", "detail")
-# A row missing from the chain and dated this long before the last seal was not merely written
-# late (clocks drift, transactions overlap): it was put there afterwards.
+# A row missing from the chain and dated this long before the last seal, or this long after a row
+# with a higher id was sealed, was not merely sealed late (clocks drift, transactions overlap): it
+# was put there afterwards (see :func:`_not_late`).
 LATE_SLACK = timedelta(minutes=5)
 # Looking for where a mismatched row's content went costs rows x ids HMACs per row: only for few.
 MAX_DIAGNOSED = 24
@@ -88,8 +101,17 @@ _SELECT_SINCE = ("SELECT * FROM audit_log WHERE id >= $since"
 _SELECT_UNSEALED = "SELECT * FROM audit_log WHERE id NOT IN (SELECT audit_id FROM audit_chain) ORDER BY id"
 _SELECT_ALL = "SELECT * FROM audit_log ORDER BY id"
 _SELECT_ONE = "SELECT * FROM audit_log WHERE id = ?"
-_SELECT_LATE = ("SELECT * FROM audit_log WHERE id > (SELECT max(audit_id) FROM audit_chain)"
-                " AND occurred_at >= (SELECT max(sealed_at) FROM audit_chain) - $slack ORDER BY id")
+# The unsealed rows catch_up() seals late: the same rule as _not_late(), which verify() applies.
+# Only rows dated near the last seal can qualify, and only seals from the lowest of their ids on
+# are compared with them: the whole chain is never hashed (2M rows: about as fast as id > max).
+_SELECT_LATE = ("WITH recent AS MATERIALIZED (SELECT * FROM audit_log"
+                "   WHERE occurred_at >= (SELECT max(sealed_at) FROM audit_chain) - $slack),"
+                " above AS MATERIALIZED (SELECT audit_id, sealed_at FROM audit_chain"
+                "   WHERE audit_id >= (SELECT min(id) FROM recent))"
+                " SELECT * FROM recent a WHERE a.id NOT IN (SELECT audit_id FROM above)"
+                " AND NOT EXISTS (SELECT 1 FROM above c"
+                "   WHERE c.audit_id > a.id AND c.sealed_at < a.occurred_at - $slack)"
+                " ORDER BY a.id")
 _SELECT_CHAIN = "SELECT seq, audit_id, mac, sealed_at FROM audit_chain ORDER BY seq"
 # One row (the usual case) is much cheaper as VALUES than through list parameters.
 _INSERT_ONE = "INSERT INTO audit_chain (seq, audit_id, mac, sealed_at) VALUES (?, ?, ?, ?)"
@@ -495,6 +517,31 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if isinstance(value, datetime) else "?"
 
 
+def _not_late(occurred: Any, last_seal: datetime | None, passed: _Entry | None) -> str | None:
+    """Why an unsealed row cannot be an honest row that was only sealed late (None: it can be), in
+    words that finish "... although it ...". :data:`_SELECT_LATE` (what :func:`catch_up` seals)
+    is the same rule in SQL.
+
+    ``last_seal``: the chain's latest ``sealed_at``; ``passed``: of the seals of rows with a
+    higher id, the one taken first (None: the row is above every sealed one). A row's id comes
+    from a sequence when it is inserted and its ``occurred_at`` is its transaction's start, so an
+    honest row is dated before every seal of a higher id; and it is sealed right after its commit,
+    so it is not dated long before the last seal. Its id alone says nothing: a row committed while
+    a later writer's row was being sealed sits below that row until its own seal, and a backup or
+    a stop taken in between keeps it there.
+    """
+    if last_seal is None:
+        return None  # no chain yet: every row is sealed when it starts
+    if not isinstance(occurred, datetime):
+        return "has no time of its own"
+    if occurred < last_seal - LATE_SLACK:
+        return f"is dated before the last seal ({_when(last_seal)})"
+    if passed is not None and occurred > passed.sealed_at + LATE_SLACK:
+        return (f"is dated after row {passed.audit_id}, which comes after it, was sealed "
+                f"({_when(passed.sealed_at)})")
+    return None
+
+
 def verify(conn: Connection, head_path: Path | None = None) -> ChainReport:
     """Check every audit row against its seal and the chain against the head file. Seals nothing.
 
@@ -681,22 +728,28 @@ class _Check:
                          f"{self.opening(audit_id)} is still there but its seal was cut off with the end of the trail.")
 
     def classify_unsealed(self, unsealed: list[int]) -> None:
+        """Each unsealed row is either late (``unsealed``: :func:`catch_up` seals it) or put there
+        afterwards (``inserted``), by :func:`_not_late`."""
         if not unsealed:
             return
-        top = max((e.audit_id for e in self.chain), default=None)
         last_seal = max((e.sealed_at for e in self.chain), default=None)
+        # by_id[i:] are the seals of the rows above by_id[i]'s id; first[i] the earliest of them.
+        by_id = sorted(self.chain, key=lambda e: e.audit_id)
+        ids = [e.audit_id for e in by_id]
+        first: list[_Entry] = by_id[:]
+        for i in range(len(first) - 2, -1, -1):
+            if first[i + 1].sealed_at < first[i].sealed_at:
+                first[i] = first[i + 1]
         for audit_id in unsealed:
             occurred = dict(zip(self.names, self.rows[audit_id])).get("occurred_at")
-            among = top is not None and audit_id < top
-            backdated = (last_seal is not None and isinstance(occurred, datetime)
-                         and occurred < last_seal - LATE_SLACK)
-            if among or backdated:
-                where = ("sits among rows sealed after it" if among
-                         else f"is dated before the last seal ({_when(last_seal)})")
+            above = bisect.bisect_right(ids, audit_id)
+            why = _not_late(occurred, last_seal, first[above] if above < len(first) else None)
+            if why:
                 self.add(audit_id, "inserted",
-                         f"{self.opening(audit_id)} is not in the sealed trail although it {where}: "
+                         f"{self.opening(audit_id)} is not in the sealed trail although it {why}: "
                          "it was added afterwards.")
             else:
                 self.add(audit_id, "unsealed",
-                         f"{self.opening(audit_id)} was written after the trail was last sealed (by an "
-                         "older version, or the app stopped in between); opening the database in ClinicDesk seals it.")
+                         f"{self.opening(audit_id)} was written but not sealed yet (by an older version, or the app "
+                         "stopped or a backup was taken between its commit and its seal); opening the database in "
+                         "ClinicDesk seals it.")

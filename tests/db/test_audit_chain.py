@@ -156,7 +156,8 @@ def test_a_back_dated_row_added_at_the_end_is_reported_as_inserted(trail):
     assert "added afterwards" in report.problems[0].message
 
 
-def test_a_row_slipped_into_a_gap_among_sealed_rows_is_reported_as_inserted(trail):
+def leave_a_gap_at_11(trail: Path) -> None:
+    """Rows 12 and 13 sealed after a rolled-back write took id 11: the gap a rollback leaves."""
     conn = db.connect(trail)
     try:
         def write_then_fail(cur):
@@ -170,8 +171,38 @@ def test_a_row_slipped_into_a_gap_among_sealed_rows_is_reported_as_inserted(trai
     finally:
         conn.close()
     assert check(trail).ok
-    tamper(trail, "INSERT INTO audit_log (id, action, username) VALUES (11, 'patient.view', 'manager')")
+
+
+# Dated long before the last seal, or long after row 12 (above it) was sealed: no honest row is.
+@pytest.mark.parametrize("dated", ["current_timestamp - INTERVAL 2 DAY", "current_timestamp + INTERVAL 1 HOUR"])
+def test_a_row_slipped_into_a_gap_among_sealed_rows_is_reported_as_inserted(trail, dated):
+    leave_a_gap_at_11(trail)
+    tamper(trail, "INSERT INTO audit_log (id, action, username, occurred_at)"
+                  f" VALUES (11, 'patient.view', 'manager', {dated})")
+    report = check(trail)
+    assert found(report) == [(11, "inserted")]
+    assert "added afterwards" in report.problems[0].message
+    if "HOUR" in dated:
+        assert "row 12" in report.problems[0].message
+    conn = db.connect(trail)  # and opening the file does not seal it late
+    conn.close()
     assert found(check(trail)) == [(11, "inserted")]
+    assert count(trail, "SELECT count(*) FROM audit_log WHERE action = 'audit.seal_late'") == 0
+
+
+def test_a_row_slipped_into_a_gap_dated_as_just_written_is_sealed_late_and_named(trail):
+    # Indistinguishable from a commit that was overtaken by row 12's seal (below), as a row
+    # appended at the end dated now is from a late one: sealing it leaves a row that names it.
+    leave_a_gap_at_11(trail)
+    tamper(trail, "INSERT INTO audit_log (id, action, username) VALUES (11, 'patient.view', 'manager')")
+    assert found(check(trail)) == [(11, "unsealed")]
+    conn = db.connect(trail)
+    try:
+        (detail,) = db.read_one(conn, "SELECT detail FROM audit_log WHERE action = ?", [audit_chain.SEAL_LATE])
+        assert json.loads(detail) == {"rows": 1, "first_id": 11, "last_id": 11}
+    finally:
+        conn.close()
+    assert check(trail).ok
 
 
 def test_two_swapped_rows_are_reported_as_reordered_with_both_ids(trail):
@@ -324,6 +355,99 @@ def test_opening_the_file_seals_late_rows_and_says_how_many(trail):
     conn = db.connect(trail)  # nothing late the second time
     conn.close()
     assert count(trail, "SELECT count(*) FROM audit_log WHERE action = 'audit.seal_late'") == 1
+
+
+def commit_after_a_later_row_is_sealed(conn) -> list:
+    """The race between ids and seals, step by step: writer A inserts row 11 and stays open; writer
+    B inserts row 12, commits and seals it; then A commits. Returns A's row as its own seal would
+    take it, which the app does right after the commit and a backup or a stop can come before."""
+    a = conn.cursor()
+    try:
+        a.execute("BEGIN TRANSACTION")
+        assert audit.write_row(a, "nurse", "patient.view", "patient", 1) == 11
+        assert audit_chain.verify(conn).ok  # not committed: nobody else sees it
+        record(conn, 1)  # writer B
+        assert db.read(conn, "SELECT seq, audit_id FROM audit_chain WHERE seq > 10") == [(11, 12)]
+        a.execute("COMMIT")
+        row = a.execute("SELECT * FROM audit_log WHERE id = 11").fetchone()
+        return [(tuple(d[0] for d in a.description), row)]
+    finally:
+        a.close()
+
+
+def test_a_commit_overtaken_by_a_later_rows_seal_is_late_not_inserted(trail):
+    conn = db.connect(trail)
+    try:
+        own = commit_after_a_later_row_is_sealed(conn)
+        report = audit_chain.verify(conn)
+        assert found(report) == [(11, "unsealed")]
+        assert "opening the database in ClinicDesk seals it" in report.problems[0].message
+        audit_chain.seal(conn, rows=own)  # A's own seal, as db.transaction takes it
+        assert audit_chain.verify(conn).ok
+        chain = db.read(conn, "SELECT seq, audit_id FROM audit_chain WHERE seq > 10 ORDER BY seq")
+        assert chain == [(11, 12), (12, 11)]  # verify follows seq, not id
+    finally:
+        conn.close()
+    assert check(trail).ok
+
+
+def test_a_backup_taken_between_such_a_commit_and_its_seal_verifies_once_opened(trail, tmp_path):
+    from db import backups
+
+    conn = db.connect(trail)
+    try:
+        own = commit_after_a_later_row_is_sealed(conn)
+        made = backups.snapshot(conn, kind="manual")  # into backups/ beside it, the one folder it may write
+        audit_chain.seal(conn, rows=own)
+        assert audit_chain.verify(conn).ok
+    finally:
+        conn.close()
+    copy = tmp_path / "restored" / "clinic.duckdb"
+    backups.restore(made.path, copy)
+    assert found(check(copy)) == [(11, "unsealed")]
+    conn = db.connect(copy)  # seals it late, and says so
+    try:
+        (detail,) = db.read_one(conn, "SELECT detail FROM audit_log WHERE action = ?", [audit_chain.SEAL_LATE])
+        assert json.loads(detail) == {"rows": 1, "first_id": 11, "last_id": 11}
+        assert audit_chain.verify(conn).ok
+    finally:
+        conn.close()
+    assert check(copy).ok
+
+
+def test_a_stop_between_such_a_commit_and_its_seal_is_sealed_on_the_next_open(trail):
+    conn = db.connect(trail)
+    try:
+        commit_after_a_later_row_is_sealed(conn)
+        conn.execute("CHECKPOINT")
+    finally:
+        conn.close()  # stopped before A's seal
+    assert found(check(trail)) == [(11, "unsealed")]
+    conn = db.connect(trail)
+    try:
+        assert audit_chain.verify(conn).ok
+        assert db.read(conn, "SELECT audit_id FROM audit_chain WHERE seq > 11 ORDER BY seq") == [(11,), (13,)]
+    finally:
+        conn.close()
+    assert check(trail).ok
+
+
+def test_opening_seals_the_late_row_but_not_a_back_dated_one_beside_it(trail):
+    conn = db.connect(trail)
+    try:
+        commit_after_a_later_row_is_sealed(conn)
+    finally:
+        conn.close()  # stopped before A's seal
+    tamper(trail, "INSERT INTO audit_log (action, username, occurred_at)"  # row 13
+                  " VALUES ('patient.view', 'manager', current_timestamp - INTERVAL 1 HOUR)")
+    assert found(check(trail)) == [(11, "unsealed"), (13, "inserted")]
+    conn = db.connect(trail)
+    try:
+        (detail,) = db.read_one(conn, "SELECT detail FROM audit_log WHERE action = ?", [audit_chain.SEAL_LATE])
+        assert json.loads(detail) == {"rows": 1, "first_id": 11, "last_id": 11}
+        assert found(audit_chain.verify(conn)) == [(13, "inserted")]
+    finally:
+        conn.close()
 
 
 def test_an_existing_trail_is_chained_when_first_opened_by_this_version(trail):

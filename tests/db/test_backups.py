@@ -246,12 +246,12 @@ def test_restore_drill_a_backup_taken_while_the_desk_works_restores_whole_and_co
             with contextlib.closing(db.connect(target, seal=False)) as copy:
                 assert counts(copy) == {t: v["rows"] for t, v in backup.tables.items()}
                 # A backup can catch the desk between an audit row's commit and its seal: the
-                # trail is then whole but for its newest rows, which are only unsealed, never
-                # altered. Opening the restored file in ClinicDesk seals them, as after a stop.
+                # trail is then whole but for rows committed last, which are only unsealed, never
+                # altered, and may sit below a row another desk sealed first (ids are drawn at
+                # insert, seals taken in commit order). Opening the restored file in ClinicDesk
+                # seals them, as after a stop.
                 late = audit_chain.verify(copy).problems
                 assert {p.kind for p in late} <= {"unsealed"}
-                (newest_sealed,) = db.read_one(copy, "SELECT coalesce(max(audit_id), 0) FROM audit_chain")
-                assert all(p.audit_id > newest_sealed for p in late)
             with contextlib.closing(db.connect(target)) as copy:
                 assert audit_chain.verify(copy).ok
                 # No overlapping bookings for a provider.
