@@ -43,6 +43,11 @@ def test_usage_statistics_are_not_sent():
     assert load()["browser"]["gatherUsageStats"] is False
 
 
+def test_the_server_does_not_collect_all_garbage_after_every_run():
+    # Streamlit's default walks the whole heap after each rerun: more CPU than the page itself.
+    assert load()["runner"]["postScriptGC"] is False
+
+
 def test_the_real_secrets_file_is_ignored_by_git():
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert ".streamlit/secrets.toml" in ignored
